@@ -1,0 +1,2 @@
+//! iai-conformance: a conformance harness for the Tencent Cloud Face Recognition (IAI) API.
+pub mod sign;
