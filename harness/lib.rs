@@ -1,2 +1,4 @@
 //! iai-conformance: a conformance harness for the Tencent Cloud Face Recognition (IAI) API.
+pub mod api;
+pub mod envelope;
 pub mod sign;

@@ -96,7 +96,8 @@ impl KeyStore {
     }
 
     pub fn insert(&mut self, credentials: Credentials) {
-        self.by_id.insert(credentials.secret_id.clone(), credentials);
+        self.by_id
+            .insert(credentials.secret_id.clone(), credentials);
     }
 
     pub fn get(&self, secret_id: &str) -> Option<&Credentials> {
@@ -112,7 +113,10 @@ mod tests {
     fn secrets_never_print() {
         let c = Credentials::new("AKIDx", "topsecret").with_token("tok123");
         let shown = format!("{c:?} {}", c.secret_key);
-        assert!(!shown.contains("topsecret") && !shown.contains("tok123"), "{shown}");
+        assert!(
+            !shown.contains("topsecret") && !shown.contains("tok123"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -121,7 +121,15 @@ pub fn canonical_request(
     signed_headers: &str,
     hashed_payload: &str,
 ) -> String {
-    [method, "/", query, canonical_headers, signed_headers, hashed_payload].join("\n")
+    [
+        method,
+        "/",
+        query,
+        canonical_headers,
+        signed_headers,
+        hashed_payload,
+    ]
+    .join("\n")
 }
 
 /// The UTC date of a Unix timestamp, as `YYYY-MM-DD`.
@@ -146,7 +154,11 @@ pub fn credential_scope(date: &str, service: &str) -> String {
 }
 
 /// The string to sign of stage 2.
-pub fn string_to_sign(timestamp: i64, credential_scope: &str, hashed_canonical_request: &str) -> String {
+pub fn string_to_sign(
+    timestamp: i64,
+    credential_scope: &str,
+    hashed_canonical_request: &str,
+) -> String {
     format!("{ALGORITHM}\n{timestamp}\n{credential_scope}\n{hashed_canonical_request}")
 }
 
@@ -167,7 +179,12 @@ pub fn signature(secret_signing: &[u8; 32], string_to_sign: &str) -> String {
 }
 
 /// Stage 5: the `Authorization` header value.
-pub fn authorization(secret_id: &str, credential_scope: &str, signed_headers: &str, signature: &str) -> String {
+pub fn authorization(
+    secret_id: &str,
+    credential_scope: &str,
+    signed_headers: &str,
+    signature: &str,
+) -> String {
     format!(
         "{ALGORITHM} Credential={secret_id}/{credential_scope}, SignedHeaders={signed_headers}, Signature={signature}"
     )
@@ -187,11 +204,20 @@ pub fn sign(request: &Tc3Request<'_>, params: &SigningParams<'_>) -> Result<Tc3S
     let hashed_canonical_request = sha256_hex(canonical_request.as_bytes());
     let date = date_of(params.timestamp)?;
     let credential_scope = credential_scope(&date, params.service);
-    let string_to_sign = string_to_sign(params.timestamp, &credential_scope, &hashed_canonical_request);
+    let string_to_sign = string_to_sign(
+        params.timestamp,
+        &credential_scope,
+        &hashed_canonical_request,
+    );
     let (secret_date, secret_service, secret_signing) =
         derive_keys(params.secret_key, &date, params.service);
     let signature = signature(&secret_signing, &string_to_sign);
-    let authorization = authorization(params.secret_id, &credential_scope, &signed_headers, &signature);
+    let authorization = authorization(
+        params.secret_id,
+        &credential_scope,
+        &signed_headers,
+        &signature,
+    );
     Ok(Tc3Stages {
         hashed_payload,
         canonical_request,

@@ -66,7 +66,10 @@ pub fn request_string<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String
 
 /// `METHOD + host + path + "?" + RequestString`.
 pub fn string_to_sign(method: &str, host: &str, path: &str, request_string: &str) -> String {
-    format!("{}{host}{path}?{request_string}", method.to_ascii_uppercase())
+    format!(
+        "{}{host}{path}?{request_string}",
+        method.to_ascii_uppercase()
+    )
 }
 
 /// Base64 HMAC of the string to sign.
@@ -78,7 +81,9 @@ pub fn signature(method: V1Method, secret_key: &str, string_to_sign: &str) -> St
             mac.update(string_to_sign.as_bytes());
             mac.finalize().into_bytes().to_vec()
         }
-        V1Method::HmacSha256 => super::hmac_sha256(secret_key.as_bytes(), string_to_sign.as_bytes()).to_vec(),
+        V1Method::HmacSha256 => {
+            super::hmac_sha256(secret_key.as_bytes(), string_to_sign.as_bytes()).to_vec()
+        }
     };
     base64::engine::general_purpose::STANDARD.encode(raw)
 }
@@ -110,7 +115,11 @@ mod tests {
 
     #[test]
     fn sorts_by_ascii_not_by_number() {
-        let s = request_string(&[("InstanceIds.12", "b"), ("InstanceIds.2", "a"), ("Signature", "x")]);
+        let s = request_string(&[
+            ("InstanceIds.12", "b"),
+            ("InstanceIds.2", "a"),
+            ("Signature", "x"),
+        ]);
         assert_eq!(s, "InstanceIds.12=b&InstanceIds.2=a");
     }
 }

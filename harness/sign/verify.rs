@@ -26,8 +26,14 @@ pub enum AuthError {
     InvalidAuthorization(String),
     #[error("secret id {0:?} not found")]
     SecretIdNotFound(String),
-    #[error("signature expired: timestamp {timestamp} is {skew} s away from the server clock (limit {limit} s)")]
-    SignatureExpire { timestamp: i64, skew: i64, limit: i64 },
+    #[error(
+        "signature expired: timestamp {timestamp} is {skew} s away from the server clock (limit {limit} s)"
+    )]
+    SignatureExpire {
+        timestamp: i64,
+        skew: i64,
+        limit: i64,
+    },
     #[error("signature mismatch: {0}")]
     SignatureFailure(String),
     #[error("token failure: {0}")]
@@ -94,21 +100,27 @@ pub struct Authorization<'a> {
 /// Parses `TC3-HMAC-SHA256 Credential=ID/DATE/SERVICE/tc3_request, SignedHeaders=a;b, Signature=HEX`.
 pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> {
     let bad = |why: &str| AuthError::InvalidAuthorization(why.to_string());
-    let (algorithm, rest) = value
-        .trim()
-        .split_once(' ')
-        .ok_or_else(|| bad("expected 'TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...'"))?;
+    let (algorithm, rest) = value.trim().split_once(' ').ok_or_else(|| {
+        bad("expected 'TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...'")
+    })?;
     if algorithm != tc3::ALGORITHM {
         return Err(bad("the algorithm is not TC3-HMAC-SHA256"));
     }
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for part in rest.split(',') {
-        let (key, val) = part.trim().split_once('=').ok_or_else(|| bad("a part has no '='"))?;
+        let (key, val) = part
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| bad("a part has no '='"))?;
         let slot = match key {
             "Credential" => &mut credential,
             "SignedHeaders" => &mut signed_headers,
             "Signature" => &mut signature,
-            _ => return Err(bad("unknown part; expected Credential, SignedHeaders and Signature")),
+            _ => {
+                return Err(bad(
+                    "unknown part; expected Credential, SignedHeaders and Signature",
+                ));
+            }
         };
         if slot.replace(val).is_some() {
             return Err(bad("a part appears twice"));
@@ -118,8 +130,11 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> 
     let signed_headers = signed_headers.ok_or_else(|| bad("SignedHeaders is missing"))?;
     let signature = signature.ok_or_else(|| bad("Signature is missing"))?;
     let mut scope = credential.rsplitn(4, '/');
-    let (terminator, service, date, secret_id) = (scope.next(), scope.next(), scope.next(), scope.next());
-    let (Some(secret_id), Some(date), Some(service), Some(terminator)) = (secret_id, date, service, terminator) else {
+    let (terminator, service, date, secret_id) =
+        (scope.next(), scope.next(), scope.next(), scope.next());
+    let (Some(secret_id), Some(date), Some(service), Some(terminator)) =
+        (secret_id, date, service, terminator)
+    else {
         return Err(bad("Credential must be SecretId/Date/service/tc3_request"));
     };
     if terminator != tc3::TERMINATOR || secret_id.is_empty() {
@@ -149,7 +164,9 @@ pub struct ReceivedTc3<'a> {
 }
 
 fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<std::borrow::Cow<'h, str>> {
-    headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()))
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
 }
 
 /// The `Host` values a client may have signed: as sent, and without the
@@ -176,18 +193,22 @@ pub fn verify_tc3(
     keys: &KeyStore,
     policy: &VerifyPolicy<'_>,
 ) -> Result<Verified, AuthError> {
-    let raw = header_text(request.headers, "authorization")
-        .ok_or_else(|| AuthError::InvalidAuthorization("the Authorization header is missing".into()))?;
+    let raw = header_text(request.headers, "authorization").ok_or_else(|| {
+        AuthError::InvalidAuthorization("the Authorization header is missing".into())
+    })?;
     let auth = parse_authorization(&raw)?;
     let timestamp = header_text(request.headers, "x-tc-timestamp")
         .and_then(|t| t.trim().parse::<i64>().ok())
-        .ok_or_else(|| AuthError::InvalidAuthorization("X-TC-Timestamp is missing or not an integer".into()))?;
+        .ok_or_else(|| {
+            AuthError::InvalidAuthorization("X-TC-Timestamp is missing or not an integer".into())
+        })?;
     let creds = keys
         .get(auth.secret_id)
         .ok_or_else(|| AuthError::SecretIdNotFound(auth.secret_id.to_string()))?;
     check_skew(timestamp, policy)?;
 
-    let expected_date = tc3::date_of(timestamp).map_err(|e| AuthError::SignatureFailure(e.to_string()))?;
+    let expected_date =
+        tc3::date_of(timestamp).map_err(|e| AuthError::SignatureFailure(e.to_string()))?;
     if auth.date != expected_date {
         return Err(AuthError::SignatureFailure(format!(
             "the credential date {} is not the UTC date of X-TC-Timestamp ({expected_date})",
@@ -196,7 +217,9 @@ pub fn verify_tc3(
     }
     let host = header_text(request.headers, "host").unwrap_or_default();
     let service_ok = auth.service == policy.service
-        || (policy.accept_host_label_service && !host.is_empty() && auth.service == first_label(&host));
+        || (policy.accept_host_label_service
+            && !host.is_empty()
+            && auth.service == first_label(&host));
     if !service_ok {
         return Err(AuthError::SignatureFailure(format!(
             "the credential scope names service {:?}, expected {:?}",
@@ -219,7 +242,9 @@ pub fn verify_tc3(
                 std::borrow::Cow::Borrowed(host_value)
             } else {
                 header_text(request.headers, name).ok_or_else(|| {
-                    AuthError::SignatureFailure(format!("signed header {name:?} is not in the request"))
+                    AuthError::SignatureFailure(format!(
+                        "signed header {name:?} is not in the request"
+                    ))
                 })?
             };
             canonical_headers.push_str(name);
@@ -263,7 +288,11 @@ pub struct ReceivedV1<'a> {
 }
 
 /// Verifies a signature-v1 request against the known keys.
-pub fn verify_v1(request: &ReceivedV1<'_>, keys: &KeyStore, policy: &VerifyPolicy<'_>) -> Result<Verified, AuthError> {
+pub fn verify_v1(
+    request: &ReceivedV1<'_>,
+    keys: &KeyStore,
+    policy: &VerifyPolicy<'_>,
+) -> Result<Verified, AuthError> {
     let param = |name: &str| {
         request
             .params
@@ -271,15 +300,19 @@ pub fn verify_v1(request: &ReceivedV1<'_>, keys: &KeyStore, policy: &VerifyPolic
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let secret_id = param("SecretId")
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AuthError::InvalidAuthorization("the SecretId parameter is missing".into()))?;
+    let secret_id = param("SecretId").filter(|s| !s.is_empty()).ok_or_else(|| {
+        AuthError::InvalidAuthorization("the SecretId parameter is missing".into())
+    })?;
     let signature = param("Signature")
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| AuthError::InvalidAuthorization("the Signature parameter is missing".into()))?;
+        .ok_or_else(|| {
+            AuthError::InvalidAuthorization("the Signature parameter is missing".into())
+        })?;
     let timestamp = param("Timestamp")
         .and_then(|t| t.parse::<i64>().ok())
-        .ok_or_else(|| AuthError::InvalidAuthorization("Timestamp is missing or not an integer".into()))?;
+        .ok_or_else(|| {
+            AuthError::InvalidAuthorization("Timestamp is missing or not an integer".into())
+        })?;
     let creds = keys
         .get(secret_id)
         .ok_or_else(|| AuthError::SecretIdNotFound(secret_id.to_string()))?;
@@ -328,7 +361,11 @@ fn check_token(creds: &Credentials, sent: Option<&str>) -> Result<(), AuthError>
         (Some(_), None) => Err(AuthError::TokenFailure(
             "temporary credentials need their token".into(),
         )),
-        (Some(expected), Some(sent)) if constant_time_eq(expected.expose().as_bytes(), sent.as_bytes()) => Ok(()),
+        (Some(expected), Some(sent))
+            if constant_time_eq(expected.expose().as_bytes(), sent.as_bytes()) =>
+        {
+            Ok(())
+        }
         (Some(_), Some(_)) => Err(AuthError::TokenFailure("the token does not match".into())),
     }
 }
@@ -343,7 +380,10 @@ mod tests {
             "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature=abc",
         )
         .unwrap();
-        assert_eq!((a.secret_id, a.date, a.service), ("AKIDEXAMPLE", "2019-02-25", "cvm"));
+        assert_eq!(
+            (a.secret_id, a.date, a.service),
+            ("AKIDEXAMPLE", "2019-02-25", "cvm")
+        );
         assert_eq!(a.signed_headers, "content-type;host");
     }
 
@@ -363,8 +403,14 @@ mod tests {
 
     #[test]
     fn strips_only_a_numeric_port() {
-        assert_eq!(host_candidates("127.0.0.1:8080"), vec!["127.0.0.1:8080", "127.0.0.1"]);
-        assert_eq!(host_candidates("iai.tencentcloudapi.com"), vec!["iai.tencentcloudapi.com"]);
+        assert_eq!(
+            host_candidates("127.0.0.1:8080"),
+            vec!["127.0.0.1:8080", "127.0.0.1"]
+        );
+        assert_eq!(
+            host_candidates("iai.tencentcloudapi.com"),
+            vec!["iai.tencentcloudapi.com"]
+        );
         assert_eq!(host_candidates("[::1]:80"), vec!["[::1]:80", "[::1]"]);
     }
 }

@@ -1,0 +1,260 @@
+//! The wire contract of every IAI answer:
+//! `{"Response": {..., "RequestId": "<uuid>"}}`, with `Error{Code, Message}`
+//! on failure, HTTP 200 and `Content-Type: application/json`.
+
+use serde_json::{Map, Value, json};
+
+/// The one content type every answer carries, exactly (the official Python
+/// SDK ignores error envelopes when a charset is appended).
+pub const CONTENT_TYPE: &str = "application/json";
+
+/// A fresh RequestId: a lower-case UUID v4, as in every official example.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A success answer: `fields` plus `RequestId`.
+pub fn success(request_id: &str, fields: Map<String, Value>) -> Value {
+    let mut response = fields;
+    response.insert("RequestId".into(), Value::String(request_id.into()));
+    json!({ "Response": response })
+}
+
+/// An error answer.
+pub fn error(request_id: &str, code: &str, message: &str) -> Value {
+    json!({
+        "Response": {
+            "Error": { "Code": code, "Message": message },
+            "RequestId": request_id,
+        }
+    })
+}
+
+/// One way an answer breaks the contract, naming the field.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Mismatch {
+    /// A path into the exchange: `http.status`, `Response.RequestId`, ...
+    pub field: String,
+    pub expected: String,
+    pub found: String,
+}
+
+impl Mismatch {
+    pub fn new(
+        field: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, found {}",
+            self.field, self.expected, self.found
+        )
+    }
+}
+
+/// What an answer said, once its shape is known to be valid.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The success fields, without `RequestId`.
+    Success(Map<String, Value>),
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
+/// A parsed answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Envelope {
+    pub request_id: String,
+    pub outcome: Outcome,
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Checks an answer against the contract and parses it. Every mismatch is
+/// collected; the envelope is returned only when there are none.
+pub fn check(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Envelope, Vec<Mismatch>> {
+    let mut out = Vec::new();
+    if status != 200 {
+        out.push(Mismatch::new("http.status", "200", status.to_string()));
+    }
+    if content_type != Some(CONTENT_TYPE) {
+        out.push(Mismatch::new(
+            "http.content-type",
+            CONTENT_TYPE,
+            content_type.unwrap_or("(none)"),
+        ));
+    }
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(Mismatch::new(
+                "body",
+                "a JSON object",
+                format!("not JSON ({e})"),
+            ));
+            return Err(out);
+        }
+    };
+    let Some(top) = value.as_object() else {
+        out.push(Mismatch::new("body", "a JSON object", kind_of(&value)));
+        return Err(out);
+    };
+    for key in top.keys().filter(|k| *k != "Response") {
+        out.push(Mismatch::new(
+            key.clone(),
+            "no key besides Response",
+            "an extra top-level key",
+        ));
+    }
+    let Some(response) = top.get("Response").and_then(Value::as_object) else {
+        let found = top.get("Response").map_or("absent", kind_of);
+        out.push(Mismatch::new("Response", "an object", found));
+        return Err(out);
+    };
+    let request_id = match response.get("RequestId") {
+        Some(Value::String(id)) if uuid::Uuid::parse_str(id).is_ok() => id.clone(),
+        Some(Value::String(id)) => {
+            out.push(Mismatch::new(
+                "Response.RequestId",
+                "a UUID",
+                format!("{id:?}"),
+            ));
+            id.clone()
+        }
+        other => {
+            out.push(Mismatch::new(
+                "Response.RequestId",
+                "a UUID string",
+                other.map_or("absent", kind_of),
+            ));
+            String::new()
+        }
+    };
+    let outcome = match response.get("Error") {
+        Some(Value::Object(error)) => {
+            let text = |name: &str, out: &mut Vec<Mismatch>| match error.get(name) {
+                Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                other => {
+                    let found = match other {
+                        Some(Value::String(_)) => "an empty string",
+                        Some(v) => kind_of(v),
+                        None => "absent",
+                    };
+                    out.push(Mismatch::new(
+                        format!("Response.Error.{name}"),
+                        "a non-empty string",
+                        found,
+                    ));
+                    String::new()
+                }
+            };
+            let code = text("Code", &mut out);
+            let message = text("Message", &mut out);
+            for key in response
+                .keys()
+                .filter(|k| *k != "Error" && *k != "RequestId")
+            {
+                out.push(Mismatch::new(
+                    format!("Response.{key}"),
+                    "no success field beside Error",
+                    "present",
+                ));
+            }
+            for key in error.keys().filter(|k| *k != "Code" && *k != "Message") {
+                out.push(Mismatch::new(
+                    format!("Response.Error.{key}"),
+                    "only Code and Message",
+                    "present",
+                ));
+            }
+            Outcome::Error { code, message }
+        }
+        Some(other) => {
+            out.push(Mismatch::new("Response.Error", "an object", kind_of(other)));
+            Outcome::Error {
+                code: String::new(),
+                message: String::new(),
+            }
+        }
+        None => {
+            let mut fields = response.clone();
+            fields.remove("RequestId");
+            Outcome::Success(fields)
+        }
+    };
+    if out.is_empty() {
+        Ok(Envelope {
+            request_id,
+            outcome,
+        })
+    } else {
+        Err(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_what_it_builds() {
+        let id = new_request_id();
+        let body = serde_json::to_vec(&error(&id, "InternalError", "boom")).unwrap();
+        let env = check(200, Some(CONTENT_TYPE), &body).unwrap();
+        assert_eq!(env.request_id, id);
+        assert_eq!(
+            env.outcome,
+            Outcome::Error {
+                code: "InternalError".into(),
+                message: "boom".into()
+            }
+        );
+    }
+
+    #[test]
+    fn names_every_broken_field() {
+        let body = br#"{"Response":{"Error":{"Code":""},"RequestId":"x"},"Extra":1}"#;
+        let fields: Vec<String> = check(500, Some("application/json; charset=utf-8"), body)
+            .unwrap_err()
+            .into_iter()
+            .map(|m| m.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "http.status",
+                "http.content-type",
+                "Extra",
+                "Response.RequestId",
+                "Response.Error.Code",
+                "Response.Error.Message"
+            ]
+        );
+    }
+}
