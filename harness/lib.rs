@@ -1,4 +1,5 @@
 //! iai-conformance: a conformance harness for the Tencent Cloud Face Recognition (IAI) API.
 pub mod api;
+pub mod client;
 pub mod envelope;
 pub mod sign;

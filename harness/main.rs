@@ -1,1 +1,43 @@
-fn main() {}
+//! The `iai-conformance` command: thin wrappers over the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cli;
+
+#[derive(Parser)]
+#[command(name = "iai-conformance", version, about = "Conformance harness for the Tencent Cloud IAI API", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign a request and print every stage (TC3-HMAC-SHA256 or v1).
+    Sign(cli::sign::SignArgs),
+    /// Serve the reference emulator: a fake IAI on loopback.
+    Serve(cli::serve::ServeArgs),
+    /// Run the conformance cases against a target.
+    Run(cli::run::RunArgs),
+    /// Read a Tencent API page and print it as case data.
+    Derive(cli::derive::DeriveArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sign(args) => cli::sign::run(args),
+        Command::Serve(args) => cli::serve::run(args),
+        Command::Run(args) => cli::run::run(args),
+        Command::Derive(args) => cli::derive::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! Our own signed HTTP client for IAI: the URL and live targets and the
+//! `rust` client adapter all use it.
+//!
+//! A call is split in two so that a conformance case can tamper with a
+//! correctly signed request before it leaves: [`Client::prepare`] builds and
+//! signs, [`Client::send`] sends and records.
+
+use std::time::{Duration, Instant};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Map, Value};
+
+use crate::api;
+use crate::sign::{Credentials, V1Method, tc3, v1};
+
+/// RFC 3986 unreserved characters stay; everything else is `%XX`, upper-case.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a query component the way Tencent documents.
+pub fn encode(value: &str) -> String {
+    utf8_percent_encode(value, QUERY).to_string()
+}
+
+/// How a request is shaped and signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Style {
+    /// POST `application/json`, TC3-HMAC-SHA256 (what every SDK sends).
+    Tc3PostJson,
+    /// GET with the parameters in the query, TC3-HMAC-SHA256.
+    Tc3Get,
+    /// GET with the parameters and signature in the query, signature v1.
+    V1Get,
+    /// POST `application/x-www-form-urlencoded`, signature v1.
+    V1PostForm,
+}
+
+/// Which headers a TC3 request signs.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignedHeaderSet {
+    /// `content-type;host`, what the SDKs sign.
+    #[default]
+    ContentTypeHost,
+    /// `content-type;host;x-tc-action`, what the current document shows.
+    ContentTypeHostAction,
+}
+
+/// Per-call choices.
+#[derive(Clone, Debug)]
+pub struct CallOptions {
+    pub style: Style,
+    pub signed_headers: SignedHeaderSet,
+    /// The signing time, Unix seconds.
+    pub timestamp: i64,
+    /// `HmacSHA1` or `HmacSHA256`, for v1 styles.
+    pub v1_method: V1Method,
+    pub nonce: u32,
+    /// The `Version` to send (the API version unless a case says otherwise).
+    pub version: String,
+}
+
+impl CallOptions {
+    pub fn new(style: Style, timestamp: i64) -> Self {
+        Self {
+            style,
+            signed_headers: SignedHeaderSet::default(),
+            timestamp,
+            v1_method: V1Method::HmacSha256,
+            nonce: rand::random_range(1..u32::MAX),
+            version: api::VERSION.to_string(),
+        }
+    }
+}
+
+/// A signed request, ready to send; cases may alter it first.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub method: String,
+    /// Path and query, e.g. `/?Action=...`.
+    pub target: String,
+    /// Headers in sending order; `Host` included.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Prepared {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self
+            .headers
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        {
+            Some(slot) => slot.1 = value,
+            None => self.headers.push((name.to_string(), value)),
+        }
+    }
+
+    pub fn remove_header(&mut self, name: &str) {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    }
+}
+
+/// A request as sent and the answer as received.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub request: Prepared,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("endpoint {0:?} is not an http(s) URL")]
+    BadEndpoint(String),
+    #[error("cannot sign: {0}")]
+    Sign(#[from] tc3::SignError),
+    #[error("transport: {0}")]
+    Transport(#[from] reqwest::Error),
+}
+
+/// Flattens JSON parameters into Tencent's query form: arrays as
+/// `Name.0`, objects as `Name.Field`, scalars as text.
+pub fn flatten(params: &Map<String, Value>) -> Vec<(String, String)> {
+    fn walk(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) => map
+                .iter()
+                .for_each(|(k, v)| walk(&format!("{prefix}.{k}"), v, out)),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| walk(&format!("{prefix}.{i}"), v, out)),
+            Value::String(s) => out.push((prefix.to_string(), s.clone())),
+            Value::Null => out.push((prefix.to_string(), String::new())),
+            other => out.push((prefix.to_string(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    for (k, v) in params {
+        walk(k, v, &mut out);
+    }
+    out
+}
+
+/// A signed client for one endpoint and one credential.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: String,
+    host: String,
+    credentials: Credentials,
+    region: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Client {
+    /// `endpoint` is a URL such as `http://127.0.0.1:8080` or
+    /// `https://iai.tencentcloudapi.com`.
+    pub fn new(
+        endpoint: &str,
+        credentials: Credentials,
+        region: Option<String>,
+    ) -> Result<Self, ClientError> {
+        let bad = || ClientError::BadEndpoint(endpoint.to_string());
+        let rest = endpoint
+            .strip_prefix("http://")
+            .or_else(|| endpoint.strip_prefix("https://"))
+            .ok_or_else(bad)?;
+        let host = rest
+            .split('/')
+            .next()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(bad)?;
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Self {
+            base: endpoint.trim_end_matches('/').to_string(),
+            host: host.to_string(),
+            credentials,
+            region: region.filter(|r| !r.is_empty()),
+            http,
+        })
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Builds and signs a call of `action` with `params`.
+    pub fn prepare(
+        &self,
+        action: &str,
+        params: &Map<String, Value>,
+        options: &CallOptions,
+    ) -> Result<Prepared, ClientError> {
+        match options.style {
+            Style::Tc3PostJson => self.prepare_tc3(action, options, "POST", String::new(), {
+                serde_json::to_vec(params).expect("JSON values serialize")
+            }),
+            Style::Tc3Get => {
+                let query = flatten(params)
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                self.prepare_tc3(action, options, "GET", query, Vec::new())
+            }
+            Style::V1Get | Style::V1PostForm => Ok(self.prepare_v1(action, params, options)),
+        }
+    }
+
+    fn prepare_tc3(
+        &self,
+        action: &str,
+        options: &CallOptions,
+        method: &str,
+        query: String,
+        body: Vec<u8>,
+    ) -> Result<Prepared, ClientError> {
+        let content_type = if method == "GET" {
+            "application/x-www-form-urlencoded"
+        } else {
+            "application/json"
+        };
+        let mut signed: Vec<(&str, &str)> =
+            vec![("content-type", content_type), ("host", &self.host)];
+        if options.signed_headers == SignedHeaderSet::ContentTypeHostAction {
+            signed.push(("x-tc-action", action));
+        }
+        let stages = tc3::sign(
+            &tc3::Tc3Request {
+                method,
+                query: &query,
+                headers: &signed,
+                payload: tc3::Payload::Signed(&body),
+            },
+            &tc3::SigningParams {
+                secret_id: &self.credentials.secret_id,
+                secret_key: self.credentials.secret_key.expose(),
+                service: api::SERVICE,
+                timestamp: options.timestamp,
+            },
+        )?;
+        let mut headers = vec![
+            ("Host".to_string(), self.host.clone()),
+            ("Content-Type".to_string(), content_type.to_string()),
+            ("X-TC-Action".to_string(), action.to_string()),
+            ("X-TC-Version".to_string(), options.version.clone()),
+            ("X-TC-Timestamp".to_string(), options.timestamp.to_string()),
+            ("Authorization".to_string(), stages.authorization),
+        ];
+        if let Some(region) = &self.region {
+            headers.push(("X-TC-Region".to_string(), region.clone()));
+        }
+        if let Some(token) = &self.credentials.token {
+            headers.push(("X-TC-Token".to_string(), token.expose().to_string()));
+        }
+        let target = if query.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/?{query}")
+        };
+        Ok(Prepared {
+            method: method.to_string(),
+            target,
+            headers,
+            body,
+        })
+    }
+
+    fn prepare_v1(
+        &self,
+        action: &str,
+        params: &Map<String, Value>,
+        options: &CallOptions,
+    ) -> Prepared {
+        let mut pairs = flatten(params);
+        pairs.push(("Action".into(), action.into()));
+        pairs.push(("Version".into(), options.version.clone()));
+        pairs.push(("SecretId".into(), self.credentials.secret_id.clone()));
+        pairs.push(("Timestamp".into(), options.timestamp.to_string()));
+        pairs.push(("Nonce".into(), options.nonce.to_string()));
+        if let Some(region) = &self.region {
+            pairs.push(("Region".into(), region.clone()));
+        }
+        if options.v1_method == V1Method::HmacSha256 {
+            pairs.push(("SignatureMethod".into(), "HmacSHA256".into()));
+        }
+        if let Some(token) = &self.credentials.token {
+            pairs.push(("Token".into(), token.expose().to_string()));
+        }
+        let method = if options.style == Style::V1Get {
+            "GET"
+        } else {
+            "POST"
+        };
+        let stages = v1::sign(
+            method,
+            &self.host,
+            "/",
+            &pairs,
+            options.v1_method,
+            self.credentials.secret_key.expose(),
+        );
+        pairs.push(("Signature".into(), stages.signature));
+        let encoded = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut headers = vec![("Host".to_string(), self.host.clone())];
+        if method == "GET" {
+            Prepared {
+                method: method.into(),
+                target: format!("/?{encoded}"),
+                headers,
+                body: Vec::new(),
+            }
+        } else {
+            headers.push((
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded".to_string(),
+            ));
+            Prepared {
+                method: method.into(),
+                target: "/".into(),
+                headers,
+                body: encoded.into_bytes(),
+            }
+        }
+    }
+
+    /// Sends a prepared request and records the answer, whatever it is.
+    pub async fn send(&self, request: Prepared) -> Result<Exchange, ClientError> {
+        let method =
+            reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let mut builder = self
+            .http
+            .request(method, format!("{}{}", self.base, request.target));
+        for (k, v) in &request.headers {
+            builder = builder.header(k, v);
+        }
+        if !request.body.is_empty() {
+            builder = builder.body(request.body.clone());
+        }
+        let started = Instant::now();
+        let response = builder.send().await?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let body = response.bytes().await?.to_vec();
+        Ok(Exchange {
+            request,
+            status,
+            content_type,
+            body,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Prepares and sends in one step.
+    pub async fn call(
+        &self,
+        action: &str,
+        params: &Map<String, Value>,
+        options: &CallOptions,
+    ) -> Result<Exchange, ClientError> {
+        let prepared = self.prepare(action, params, options)?;
+        self.send(prepared).await
+    }
+}
+
+/// The current Unix time, for callers at the edge (the signer never reads it).
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_as_rfc3986_upper_case() {
+        assert_eq!(encode("a-%@#&_ b/+=~."), "a-%25%40%23%26_%20b%2F%2B%3D~.");
+    }
+
+    #[test]
+    fn flattens_arrays_and_objects() {
+        let params: Map<String, Value> = serde_json::from_str(
+            r#"{"GroupIds":["a","b"],"Info":[{"Index":0,"Text":"x"}],"Gender":1}"#,
+        )
+        .unwrap();
+        let flat = flatten(&params);
+        assert!(flat.contains(&("GroupIds.1".into(), "b".into())));
+        assert!(flat.contains(&("Info.0.Index".into(), "0".into())));
+        assert!(flat.contains(&("Gender".into(), "1".into())));
+    }
+}
