@@ -16,6 +16,9 @@ pub mod tc3;
 pub mod v1;
 pub mod verify;
 
+#[cfg(test)]
+mod proptests;
+
 pub use credentials::{Credentials, KeyStore, Secret};
 pub use tc3::{Payload, Tc3Request, Tc3Stages};
 pub use v1::{V1Method, V1Stages};
@@ -26,7 +29,15 @@ use sha2::{Digest, Sha256};
 
 /// Lower-case hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    lower_hex(&Sha256::digest(data).into())
+}
+
+/// Lower-case hex of a 32-byte digest (`hex::encode` goes char by char,
+/// which shows in the signing benchmark).
+pub(crate) fn lower_hex(bytes: &[u8; 32]) -> String {
+    let mut buf = [0u8; 64];
+    hex::encode_to_slice(bytes, &mut buf).expect("64 bytes hold 32 in hex");
+    String::from_utf8(buf.to_vec()).expect("hex is ASCII")
 }
 
 /// HMAC-SHA256 of `msg` under `key`.

@@ -87,12 +87,21 @@ pub fn hashed_payload(payload: Payload<'_>) -> String {
     }
 }
 
+/// Lower-cases a header value; ASCII (the usual case) takes the fast path.
+pub(crate) fn lower(value: &str) -> String {
+    if value.is_ascii() {
+        value.to_ascii_lowercase()
+    } else {
+        value.to_lowercase()
+    }
+}
+
 /// Canonical headers and the `SignedHeaders` list: names and values
 /// lower-cased and trimmed, sorted by name.
 pub fn canonical_headers(headers: &[(&str, &str)]) -> Result<(String, String), SignError> {
     let mut pairs: Vec<(String, String)> = headers
         .iter()
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_lowercase()))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), lower(v.trim())))
         .collect();
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
     if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
@@ -175,7 +184,7 @@ pub fn derive_keys(secret_key: &str, date: &str, service: &str) -> ([u8; 32], [u
 
 /// Stage 4: lower-case hex HMAC of the string to sign.
 pub fn signature(secret_signing: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(secret_signing, string_to_sign.as_bytes()))
+    super::lower_hex(&hmac_sha256(secret_signing, string_to_sign.as_bytes()))
 }
 
 /// Stage 5: the `Authorization` header value.

@@ -249,7 +249,7 @@ pub fn verify_tc3(
             };
             canonical_headers.push_str(name);
             canonical_headers.push(':');
-            canonical_headers.push_str(&value.trim().to_lowercase());
+            canonical_headers.push_str(&tc3::lower(value.trim()));
             canonical_headers.push('\n');
         }
         let canonical = tc3::canonical_request(

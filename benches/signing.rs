@@ -1,0 +1,132 @@
+//! Signing and verifying one DeletePerson POST request, against the floor:
+//! the same SHA-256 and HMAC calls on the same bytes without building any
+//! string. Rounds of each are interleaved so that the machine's noise hits
+//! all three alike; medians and ratios are printed.
+//!
+//! Run: `cargo bench --bench signing`
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use hmac::{Hmac, KeyInit, Mac};
+use http::{HeaderMap, HeaderValue};
+use sha2::{Digest, Sha256};
+
+use iai_conformance::sign::verify::{ReceivedTc3, verify_tc3};
+use iai_conformance::sign::{Credentials, KeyStore, VerifyPolicy, tc3};
+
+const ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
+const KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
+const TS: i64 = 1_551_113_065;
+const BODY: &[u8] = br#"{"PersonId":"2001"}"#;
+const HOST: &str = "iai.tencentcloudapi.com";
+const BATCH: u32 = 2_000;
+const ROUNDS: usize = 41;
+
+fn sign() -> tc3::Tc3Stages {
+    tc3::sign(
+        &tc3::Tc3Request {
+            method: "POST",
+            query: "",
+            headers: &[("content-type", "application/json"), ("host", HOST)],
+            payload: tc3::Payload::Signed(BODY),
+        },
+        &tc3::SigningParams {
+            secret_id: ID,
+            secret_key: KEY,
+            service: "iai",
+            timestamp: TS,
+        },
+    )
+    .expect("signs")
+}
+
+fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
+}
+
+/// The same hash and HMAC calls as [`sign`], on bytes prepared in advance.
+fn floor(canonical: &[u8], string_to_sign: &[u8], k_secret: &[u8]) -> [u8; 32] {
+    black_box(Sha256::digest(BODY));
+    black_box(Sha256::digest(canonical));
+    let k_date = hmac(k_secret, b"2019-02-25");
+    let k_service = hmac(&k_date, b"iai");
+    let k_signing = hmac(&k_service, b"tc3_request");
+    hmac(&k_signing, string_to_sign)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn per_op_ns(mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..BATCH {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(BATCH)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` lists benches; there are no tests here
+    }
+    let stages = sign();
+    let canonical = stages.canonical_request.clone().into_bytes();
+    let sts = stages.string_to_sign.clone().into_bytes();
+    let k_secret = format!("TC3{KEY}").into_bytes();
+
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    headers.insert("host", HeaderValue::from_static(HOST));
+    headers.insert(
+        "x-tc-timestamp",
+        HeaderValue::from_str(&TS.to_string()).unwrap(),
+    );
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(&stages.authorization).unwrap(),
+    );
+    let keys = KeyStore::new([Credentials::new(ID, KEY)]);
+    let policy = VerifyPolicy::new(TS, "iai");
+    let received = ReceivedTc3 {
+        method: "POST",
+        query: "",
+        headers: &headers,
+        body: BODY,
+    };
+    assert!(verify_tc3(&received, &keys, &policy).is_ok());
+
+    let (mut s, mut v, mut f) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        f.push(per_op_ns(|| {
+            black_box(floor(
+                black_box(&canonical),
+                black_box(&sts),
+                black_box(&k_secret),
+            ));
+        }));
+        s.push(per_op_ns(|| {
+            black_box(sign());
+        }));
+        v.push(per_op_ns(|| {
+            black_box(verify_tc3(black_box(&received), &keys, &policy)).ok();
+        }));
+    }
+    let (s, v, f) = (median(s), median(v), median(f));
+    println!(
+        "DeletePerson POST, {ROUNDS} interleaved rounds of {BATCH} operations, medians per operation:"
+    );
+    println!("  floor (same SHA-256/HMAC calls, no strings): {f:>8.0} ns");
+    println!(
+        "  sign                                       : {s:>8.0} ns   {:.2}x floor",
+        s / f
+    );
+    println!(
+        "  verify                                     : {v:>8.0} ns   {:.2}x floor",
+        v / f
+    );
+}
