@@ -87,58 +87,90 @@ pub fn hashed_payload(payload: Payload<'_>) -> String {
     }
 }
 
-/// Lower-cases a header value; ASCII (the usual case) takes the fast path.
-pub(crate) fn lower(value: &str) -> String {
-    if value.is_ascii() {
-        value.to_ascii_lowercase()
-    } else {
-        value.to_lowercase()
+/// Trims and sorts the headers to sign by lower-cased name; refuses a
+/// duplicate and a list without content-type and host.
+pub fn sorted_headers<'a>(
+    headers: &[(&'a str, &'a str)],
+) -> Result<Vec<(&'a str, &'a str)>, SignError> {
+    let mut pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.trim(), v.trim())).collect();
+    pairs.sort_by(|a, b| {
+        let lower = |s: &'a str| s.bytes().map(|c| c.to_ascii_lowercase());
+        lower(a.0).cmp(lower(b.0))
+    });
+    if let Some(w) = pairs
+        .windows(2)
+        .find(|w| w[0].0.eq_ignore_ascii_case(w[1].0))
+    {
+        return Err(SignError::DuplicateHeader(w[0].0.to_ascii_lowercase()));
     }
-}
-
-/// Canonical headers and the `SignedHeaders` list: names and values
-/// lower-cased and trimmed, sorted by name.
-pub fn canonical_headers(headers: &[(&str, &str)]) -> Result<(String, String), SignError> {
-    let mut pairs: Vec<(String, String)> = headers
-        .iter()
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), lower(v.trim())))
-        .collect();
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(SignError::DuplicateHeader(w[0].0.clone()));
-    }
-    let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
-    let signed = names.join(";");
-    if !names.contains(&"content-type") || !names.contains(&"host") {
+    let has = |name: &str| pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    if !has("content-type") || !has("host") {
+        let mut signed = String::new();
+        write_signed_headers(&mut signed, &pairs);
         return Err(SignError::MissingRequiredHeader(signed));
     }
-    let mut canonical = String::with_capacity(signed.len() + 96);
-    for (k, v) in &pairs {
-        canonical.push_str(k);
-        canonical.push(':');
-        canonical.push_str(v);
-        canonical.push('\n');
-    }
-    Ok((canonical, signed))
+    Ok(pairs)
 }
 
-/// The canonical request of stage 1.
-pub fn canonical_request(
+/// Appends `name:value\n` per header, lower-cased (values trimmed by the caller).
+pub(crate) fn write_headers(out: &mut String, headers: &[(&str, &str)]) {
+    for (name, value) in headers {
+        push_lower(out, name);
+        out.push(':');
+        push_lower(out, value.trim());
+        out.push('\n');
+    }
+}
+
+/// Appends the `;`-separated lower-case names.
+pub(crate) fn write_signed_headers(out: &mut String, headers: &[(&str, &str)]) {
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        push_lower(out, name);
+    }
+}
+
+/// Writes the whole canonical request into one buffer, headers in the
+/// order given, and returns where `SignedHeaders` sits in it.
+pub fn write_canonical_request(
+    out: &mut String,
     method: &str,
     query: &str,
-    canonical_headers: &str,
-    signed_headers: &str,
+    headers: &[(&str, &str)],
     hashed_payload: &str,
-) -> String {
-    [
-        method,
-        "/",
-        query,
-        canonical_headers,
-        signed_headers,
-        hashed_payload,
-    ]
-    .join("\n")
+) -> std::ops::Range<usize> {
+    out.reserve(
+        method.len()
+            + query.len()
+            + hashed_payload.len()
+            + 8
+            + headers
+                .iter()
+                .map(|(k, v)| 2 * k.len() + v.len() + 3)
+                .sum::<usize>(),
+    );
+    for part in [method, "\n/\n", query, "\n"] {
+        out.push_str(part);
+    }
+    write_headers(out, headers);
+    out.push('\n');
+    let start = out.len();
+    write_signed_headers(out, headers);
+    let range = start..out.len();
+    out.push('\n');
+    out.push_str(hashed_payload);
+    range
+}
+
+/// Appends `text` lower-cased.
+fn push_lower(out: &mut String, text: &str) {
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&text.to_lowercase());
+    }
 }
 
 /// The UTC date of a Unix timestamp, as `YYYY-MM-DD`.
@@ -146,20 +178,27 @@ pub fn date_of(timestamp: i64) -> Result<String, SignError> {
     let at = time::OffsetDateTime::from_unix_timestamp(timestamp)
         .map_err(|_| SignError::TimestampOutOfRange(timestamp))?;
     let d = at.date();
-    if !(0..=9999).contains(&d.year()) {
-        return Err(SignError::TimestampOutOfRange(timestamp));
-    }
-    Ok(format!(
-        "{:04}-{:02}-{:02}",
-        d.year(),
-        u8::from(d.month()),
-        d.day()
-    ))
+    let year = u32::try_from(d.year())
+        .ok()
+        .filter(|y| *y <= 9999)
+        .ok_or(SignError::TimestampOutOfRange(timestamp))?;
+    let digits = |n: u32, width: usize, out: &mut [u8]| {
+        let mut n = n;
+        for slot in out[..width].iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    let mut buf = *b"0000-00-00";
+    digits(year, 4, &mut buf[0..4]);
+    digits(u32::from(u8::from(d.month())), 2, &mut buf[5..7]);
+    digits(u32::from(d.day()), 2, &mut buf[8..10]);
+    Ok(String::from_utf8(buf.to_vec()).expect("digits are ASCII"))
 }
 
 /// `Date/service/tc3_request`.
 pub fn credential_scope(date: &str, service: &str) -> String {
-    format!("{date}/{service}/{TERMINATOR}")
+    [date, service, TERMINATOR].join("/")
 }
 
 /// The string to sign of stage 2.
@@ -168,15 +207,45 @@ pub fn string_to_sign(
     credential_scope: &str,
     hashed_canonical_request: &str,
 ) -> String {
-    format!("{ALGORITHM}\n{timestamp}\n{credential_scope}\n{hashed_canonical_request}")
+    string_to_sign_parts(
+        itoa::Buffer::new().format(timestamp),
+        credential_scope,
+        hashed_canonical_request,
+    )
+    .concat()
+}
+
+/// The pieces of the string to sign, in order, so that the fast path can
+/// feed them to the MAC without joining them.
+fn string_to_sign_parts<'a>(
+    timestamp: &'a str,
+    credential_scope: &'a str,
+    hashed_canonical_request: &'a str,
+) -> [&'a str; 7] {
+    [
+        ALGORITHM,
+        "\n",
+        timestamp,
+        "\n",
+        credential_scope,
+        "\n",
+        hashed_canonical_request,
+    ]
 }
 
 /// The key chain of stage 3: (SecretDate, SecretService, SecretSigning).
 pub fn derive_keys(secret_key: &str, date: &str, service: &str) -> ([u8; 32], [u8; 32], [u8; 32]) {
-    let mut k_secret = Vec::with_capacity(3 + secret_key.len());
-    k_secret.extend_from_slice(b"TC3");
-    k_secret.extend_from_slice(secret_key.as_bytes());
-    let k_date = hmac_sha256(&k_secret, date.as_bytes());
+    let mut short = [0u8; 128];
+    let long;
+    let k_secret: &[u8] = if secret_key.len() + 3 <= short.len() {
+        short[..3].copy_from_slice(b"TC3");
+        short[3..3 + secret_key.len()].copy_from_slice(secret_key.as_bytes());
+        &short[..3 + secret_key.len()]
+    } else {
+        long = ["TC3", secret_key].concat();
+        long.as_bytes()
+    };
+    let k_date = hmac_sha256(k_secret, date.as_bytes());
     let k_service = hmac_sha256(&k_date, service.as_bytes());
     let k_signing = hmac_sha256(&k_service, TERMINATOR.as_bytes());
     (k_date, k_service, k_signing)
@@ -194,22 +263,33 @@ pub fn authorization(
     signed_headers: &str,
     signature: &str,
 ) -> String {
-    format!(
-        "{ALGORITHM} Credential={secret_id}/{credential_scope}, SignedHeaders={signed_headers}, Signature={signature}"
-    )
+    [
+        ALGORITHM,
+        " Credential=",
+        secret_id,
+        "/",
+        credential_scope,
+        ", SignedHeaders=",
+        signed_headers,
+        ", Signature=",
+        signature,
+    ]
+    .concat()
 }
 
 /// Runs every stage and returns all intermediates.
 pub fn sign(request: &Tc3Request<'_>, params: &SigningParams<'_>) -> Result<Tc3Stages, SignError> {
-    let (canonical_hdrs, signed_headers) = canonical_headers(request.headers)?;
+    let headers = sorted_headers(request.headers)?;
     let hashed_payload = hashed_payload(request.payload);
-    let canonical_request = canonical_request(
+    let mut canonical_request = String::new();
+    let signed = write_canonical_request(
+        &mut canonical_request,
         request.method,
         request.query,
-        &canonical_hdrs,
-        &signed_headers,
+        &headers,
         &hashed_payload,
     );
+    let signed_headers = canonical_request[signed].to_string();
     let hashed_canonical_request = sha256_hex(canonical_request.as_bytes());
     let date = date_of(params.timestamp)?;
     let credential_scope = credential_scope(&date, params.service);
@@ -243,6 +323,27 @@ pub fn sign(request: &Tc3Request<'_>, params: &SigningParams<'_>) -> Result<Tc3S
     })
 }
 
+/// Stages 2 to 4 from a canonical request: the hex signature.
+pub fn signature_of_canonical(
+    canonical_request: &str,
+    secret_key: &str,
+    timestamp: i64,
+    service: &str,
+) -> Result<String, SignError> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let hashed = sha256_hex(canonical_request.as_bytes());
+    let date = date_of(timestamp)?;
+    let (_, _, k_signing) = derive_keys(secret_key, &date, service);
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(&k_signing).expect("HMAC accepts keys of any length");
+    let scope = credential_scope(&date, service);
+    let mut ts = itoa::Buffer::new();
+    for part in string_to_sign_parts(ts.format(timestamp), &scope, &hashed) {
+        mac.update(part.as_bytes());
+    }
+    Ok(super::lower_hex(&mac.finalize().into_bytes().into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,7 +358,7 @@ mod tests {
 
     #[test]
     fn refuses_a_header_list_without_host() {
-        let err = canonical_headers(&[("Content-Type", "application/json")]).unwrap_err();
+        let err = sorted_headers(&[("Content-Type", "application/json")]).unwrap_err();
         assert_eq!(err, SignError::MissingRequiredHeader("content-type".into()));
     }
 }

@@ -232,35 +232,47 @@ pub fn verify_tc3(
         _ => Payload::Signed(request.body),
     };
     let hashed_payload = tc3::hashed_payload(payload);
-    let scope = tc3::credential_scope(auth.date, auth.service);
-    let (_, _, signing_key) = tc3::derive_keys(creds.secret_key.expose(), auth.date, auth.service);
+    let mut values = Vec::new();
+    for name in auth.signed_headers.split(';') {
+        if name == "host" {
+            values.push((name, std::borrow::Cow::Borrowed("")));
+        } else {
+            let value = header_text(request.headers, name).ok_or_else(|| {
+                AuthError::SignatureFailure(format!("signed header {name:?} is not in the request"))
+            })?;
+            values.push((name, value));
+        }
+    }
     let mut first_canonical = None;
     for host_value in host_candidates(&host) {
-        let mut canonical_headers = String::new();
-        for name in auth.signed_headers.split(';') {
-            let value = if name == "host" {
-                std::borrow::Cow::Borrowed(host_value)
-            } else {
-                header_text(request.headers, name).ok_or_else(|| {
-                    AuthError::SignatureFailure(format!(
-                        "signed header {name:?} is not in the request"
-                    ))
-                })?
-            };
-            canonical_headers.push_str(name);
-            canonical_headers.push(':');
-            canonical_headers.push_str(&tc3::lower(value.trim()));
-            canonical_headers.push('\n');
-        }
-        let canonical = tc3::canonical_request(
+        let pairs: Vec<(&str, &str)> = values
+            .iter()
+            .map(|(name, value)| {
+                (
+                    *name,
+                    if *name == "host" {
+                        host_value
+                    } else {
+                        value.as_ref()
+                    },
+                )
+            })
+            .collect();
+        let mut canonical = String::new();
+        tc3::write_canonical_request(
+            &mut canonical,
             request.method,
             request.query,
-            &canonical_headers,
-            auth.signed_headers,
+            &pairs,
             &hashed_payload,
         );
-        let sts = tc3::string_to_sign(timestamp, &scope, &super::sha256_hex(canonical.as_bytes()));
-        let expected = tc3::signature(&signing_key, &sts);
+        let expected = tc3::signature_of_canonical(
+            &canonical,
+            creds.secret_key.expose(),
+            timestamp,
+            auth.service,
+        )
+        .map_err(|e| AuthError::SignatureFailure(e.to_string()))?;
         if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
             check_token(creds, header_text(request.headers, "x-tc-token").as_deref())?;
             return Ok(Verified {
