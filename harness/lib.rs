@@ -3,3 +3,7 @@ pub mod api;
 pub mod client;
 pub mod envelope;
 pub mod sign;
+pub mod case;
+pub mod check;
+pub mod report;
+pub mod run;

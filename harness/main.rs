@@ -14,6 +14,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Sign a request and print every stage (TC3-HMAC-SHA256 or v1).
     Sign(cli::sign::SignArgs),

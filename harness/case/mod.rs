@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use schema::{
     Call, CaseFile, Credential, Expect, ExpectFail, Fault, Source, SourceKind, Tamper, TargetKind,
+    V1Digest,
 };
 pub use table::{Row, TableFile, Trigger};
 
@@ -229,7 +230,7 @@ mod tests {
         "#)
         .unwrap_err();
         assert!(err.contains("sucess"), "{err}");
-        assert!(err.contains("step"), "{err}");
+        assert!(err.contains("line 6"), "{err}");
     }
 
     #[test]
