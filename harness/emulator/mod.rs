@@ -115,6 +115,14 @@ impl Emulator {
     /// Stops accepting, lets answers in flight finish, and returns.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
-        let _ = self.task.await;
+        let mut task = self.task;
+        // Idle keep-alive connections close at once; a client that keeps a
+        // request open longer than this is cut off.
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
     }
 }

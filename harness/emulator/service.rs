@@ -360,3 +360,351 @@ impl Service {
             .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{CallOptions, Client, Prepared, Style};
+    use crate::sign::Credentials;
+    use serde_json::json;
+
+    const NOW: i64 = 1_764_000_000;
+    /// A 1x1 PNG's first bytes are enough: the emulator reads the magic.
+    const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+    fn creds() -> Credentials {
+        Credentials::new("AKIDtest", "testkey")
+    }
+
+    fn service() -> Service {
+        Service::new(KeyStore::new([creds()]), None)
+    }
+
+    fn client(c: Credentials) -> Client {
+        Client::new("http://127.0.0.1:9", c, Some("ap-guangzhou".into())).unwrap()
+    }
+
+    async fn send(svc: &Service, p: &Prepared) -> Value {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &p.headers {
+            headers.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        let (path, query) = p.target.split_once('?').unwrap_or((&p.target, ""));
+        let req = Incoming {
+            method: &p.method,
+            path,
+            query,
+            headers: &headers,
+            body: &p.body,
+        };
+        let answer = svc.handle(req, NOW).await;
+        let bytes = serde_json::to_vec(&answer).unwrap();
+        envelope::check(200, Some(envelope::CONTENT_TYPE), &bytes).expect("a valid envelope");
+        answer
+    }
+
+    fn prepare(c: &Client, style: Style, action: &str, params: Value) -> Prepared {
+        let Value::Object(map) = params else {
+            unreachable!()
+        };
+        c.prepare(action, &map, &CallOptions::new(style, NOW))
+            .unwrap()
+    }
+
+    async fn call(svc: &Service, action: &str, params: Value) -> Value {
+        send(
+            svc,
+            &prepare(&client(creds()), Style::Tc3PostJson, action, params),
+        )
+        .await
+    }
+
+    fn code(answer: &Value) -> &str {
+        answer["Response"]["Error"]["Code"].as_str().unwrap_or("")
+    }
+
+    async fn library(svc: &Service) {
+        let a = call(
+            svc,
+            "CreateGroup",
+            json!({"GroupId": "g1", "GroupName": "G1"}),
+        )
+        .await;
+        assert_eq!(code(&a), "", "{a}");
+        let a = call(
+            svc,
+            "CreatePerson",
+            json!({"GroupId": "g1", "PersonId": "p1", "PersonName": "P", "Image": PNG}),
+        )
+        .await;
+        assert_eq!(code(&a), "", "{a}");
+    }
+
+    #[tokio::test]
+    async fn runs_the_delete_person_flow() {
+        let svc = service();
+        library(&svc).await;
+        let info = call(&svc, "GetPersonBaseInfo", json!({"PersonId": "p1"})).await;
+        assert_eq!(info["Response"]["PersonName"], "P");
+        assert_eq!(info["Response"]["FaceIds"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            code(&call(&svc, "DeletePerson", json!({"PersonId": "p1"})).await),
+            ""
+        );
+        assert_eq!(
+            code(&call(&svc, "DeletePerson", json!({"PersonId": "p1"})).await),
+            "InvalidParameterValue.PersonIdNotExist"
+        );
+        let num = call(&svc, "GetPersonListNum", json!({"GroupId": "g1"})).await;
+        assert_eq!(
+            (
+                num["Response"]["PersonNum"].as_u64(),
+                num["Response"]["FaceNum"].as_u64()
+            ),
+            (Some(0), Some(0))
+        );
+    }
+
+    #[tokio::test]
+    async fn answers_every_signing_style() {
+        let svc = service();
+        library(&svc).await;
+        let c = client(creds());
+        for style in [
+            Style::Tc3Get,
+            Style::V1Get,
+            Style::V1PostForm,
+            Style::Tc3PostJson,
+        ] {
+            let a = send(
+                &svc,
+                &prepare(
+                    &c,
+                    style,
+                    "GetPersonGroupInfo",
+                    json!({"PersonId": "p1", "Limit": 5}),
+                ),
+            )
+            .await;
+            assert_eq!(a["Response"]["GroupNum"], 1, "{style:?}: {a}");
+        }
+    }
+
+    #[tokio::test]
+    async fn classifies_authentication_failures() {
+        let svc = service();
+        let wrong_key = Credentials::new("AKIDtest", "otherkey");
+        let a = send(
+            &svc,
+            &prepare(
+                &client(wrong_key),
+                Style::Tc3PostJson,
+                "DeletePerson",
+                json!({"PersonId": "p"}),
+            ),
+        )
+        .await;
+        assert_eq!(code(&a), "AuthFailure.SignatureFailure");
+        let unknown = Credentials::new("AKIDother", "testkey");
+        let a = send(
+            &svc,
+            &prepare(
+                &client(unknown),
+                Style::V1Get,
+                "DeletePerson",
+                json!({"PersonId": "p"}),
+            ),
+        )
+        .await;
+        assert_eq!(code(&a), "AuthFailure.SecretIdNotFound");
+        let mut tampered = prepare(
+            &client(creds()),
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        tampered.body = br#"{"PersonId":"q"}"#.to_vec();
+        assert_eq!(
+            code(&send(&svc, &tampered).await),
+            "AuthFailure.SignatureFailure"
+        );
+        let c = client(creds());
+        let Value::Object(map) = json!({"PersonId": "p"}) else {
+            unreachable!()
+        };
+        let old = c
+            .prepare(
+                "DeletePerson",
+                &map,
+                &CallOptions::new(Style::Tc3PostJson, NOW - 301),
+            )
+            .unwrap();
+        assert_eq!(code(&send(&svc, &old).await), "AuthFailure.SignatureExpire");
+        let token = Credentials::new("AKIDtest", "testkey").with_token("tok");
+        let a = send(
+            &svc,
+            &prepare(
+                &client(token),
+                Style::Tc3PostJson,
+                "DeletePerson",
+                json!({"PersonId": "p"}),
+            ),
+        )
+        .await;
+        assert_eq!(code(&a), "AuthFailure.TokenFailure");
+    }
+
+    #[tokio::test]
+    async fn classifies_protocol_and_parameter_errors() {
+        let svc = service();
+        let c = client(creds());
+        let mut put = prepare(
+            &c,
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        put.method = "PUT".into();
+        assert_eq!(code(&send(&svc, &put).await), "UnsupportedProtocol");
+        let mut bad_version = prepare(
+            &c,
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        bad_version.set_header("X-TC-Version", "2018-03-01");
+        assert_eq!(code(&send(&svc, &bad_version).await), "NoSuchVersion");
+        let mut no_action = prepare(
+            &c,
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        no_action.remove_header("X-TC-Action");
+        assert_eq!(code(&send(&svc, &no_action).await), "MissingParameter");
+        for (action, params, expected) in [
+            ("DescribeInstances", json!({}), "InvalidAction"),
+            ("SearchFaces", json!({}), "UnsupportedOperation"),
+            ("DeletePerson", json!({}), PARAMETER_EMPTY_CODE),
+            (
+                "DeletePerson",
+                json!({"PersonId": ""}),
+                PARAMETER_EMPTY_CODE,
+            ),
+            ("DeletePerson", json!({"PersonId": 5}), "InvalidParameter"),
+            (
+                "DeletePerson",
+                json!({"PersonId": "p", "X": 1}),
+                "UnknownParameter",
+            ),
+            (
+                "DeletePerson",
+                json!({"PersonId": "a b"}),
+                "InvalidParameterValue.PersonIdIllegal",
+            ),
+            (
+                "GetGroupList",
+                json!({"Limit": 1001}),
+                "InvalidParameterValue.LimitExceed",
+            ),
+            (
+                "CreatePerson",
+                json!({"GroupId": "g", "PersonId": "p", "PersonName": "P", "Image": "AAAA"}),
+                "FailedOperation.ImageDecodeFailed",
+            ),
+            (
+                "CreatePerson",
+                json!({"GroupId": "g", "PersonId": "p", "PersonName": "P", "Url": "ftp://x"}),
+                "InvalidParameterValue.UrlIllegal",
+            ),
+            (
+                "CreatePerson",
+                json!({"GroupId": "g", "PersonId": "p", "PersonName": "P"}),
+                "InvalidParameterValue.ImageEmpty",
+            ),
+            (
+                "CreatePerson",
+                json!({"GroupId": "g", "PersonId": "p", "PersonName": "P", "Image": PNG, "Gender": 3}),
+                "InvalidParameterValue.PersonGenderIllegal",
+            ),
+        ] {
+            let a = call(&svc, action, params.clone()).await;
+            assert_eq!(code(&a), expected, "{action} {params}: {a}");
+        }
+        let mut not_json = prepare(
+            &c,
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        not_json.body = b"{not json".to_vec();
+        // Re-sign the broken body so that only the body is wrong.
+        let resigned = crate::sign::tc3::sign(
+            &crate::sign::Tc3Request {
+                method: "POST",
+                query: "",
+                headers: &[("content-type", "application/json"), ("host", c.host())],
+                payload: crate::sign::Payload::Signed(&not_json.body),
+            },
+            &crate::sign::tc3::SigningParams {
+                secret_id: "AKIDtest",
+                secret_key: "testkey",
+                service: "iai",
+                timestamp: NOW,
+            },
+        )
+        .unwrap();
+        not_json.set_header("Authorization", resigned.authorization);
+        assert_eq!(code(&send(&svc, &not_json).await), "InvalidParameter");
+    }
+
+    const PARAMETER_EMPTY_CODE: &str = crate::api::validate::PARAMETER_EMPTY;
+
+    #[tokio::test]
+    async fn account_state_and_faults_answer_before_parameters() {
+        let svc = service();
+        svc.set_account(Account::Arrears);
+        assert_eq!(
+            code(&call(&svc, "DeletePerson", json!({})).await),
+            "ResourceUnavailable.InArrears"
+        );
+        svc.set_account(Account::Normal);
+        svc.faults.add(crate::emulator::FaultSpec {
+            code: "FailedOperation.ServerError".into(),
+            action: Some("DeletePerson".into()),
+            count: Some(1),
+            message: Some("injected".into()),
+            ..Default::default()
+        });
+        let a = call(&svc, "DeletePerson", json!({"PersonId": "p"})).await;
+        assert_eq!(
+            (code(&a), a["Response"]["Error"]["Message"].as_str()),
+            ("FailedOperation.ServerError", Some("injected"))
+        );
+        assert_eq!(
+            code(&call(&svc, "DeletePerson", json!({"PersonId": "p"})).await),
+            "InvalidParameterValue.PersonIdNotExist"
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_to_one_person_conflict() {
+        let svc = service();
+        library(&svc).await;
+        svc.faults.add(crate::emulator::FaultSpec {
+            latency_ms: Some(200),
+            action: Some("DeletePerson".into()),
+            ..Default::default()
+        });
+        let (a, b) = tokio::join!(
+            call(&svc, "DeletePerson", json!({"PersonId": "p1"})),
+            call(&svc, "DeletePerson", json!({"PersonId": "p1"}))
+        );
+        let mut codes = [code(&a).to_string(), code(&b).to_string()];
+        codes.sort();
+        assert_eq!(codes, ["", "FailedOperation.ConflictOperation"]);
+    }
+}
