@@ -36,6 +36,7 @@ pub struct ErrorCode {
     pub iai: bool,
 }
 
+/// The wire type of a parameter or output field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamType {
@@ -46,6 +47,8 @@ pub enum ParamType {
     StringArray,
     Object,
     ObjectArray,
+    /// An array of integers (CreateFace's `RetCode` and `SucIndexes`).
+    IntegerArray,
 }
 
 /// A documented rule on a parameter's value, checked by [`super::validate`].
@@ -84,6 +87,14 @@ pub struct Param {
     pub required: bool,
     #[serde(default)]
     pub rule: Option<Rule>,
+    /// The largest value the document allows (`Limit`, the control levels,
+    /// `FaceMatchThreshold`).
+    #[serde(default)]
+    pub max: Option<u64>,
+    /// An unsigned integer (uint64 in the API description): a negative value
+    /// is a type error, not a rule violation.
+    #[serde(default)]
+    pub unsigned: bool,
     /// Members, for `object` and `object_array` parameters.
     #[serde(default, rename = "field")]
     pub fields: Vec<Param>,
@@ -117,7 +128,8 @@ pub struct Action {
     /// Success fields other than `RequestId`.
     #[serde(default, rename = "output")]
     pub outputs: Vec<Field>,
-    /// The error codes the action's document lists (besides the common codes).
+    /// The error codes the action's document lists (a few are also common
+    /// codes); every common code is allowed besides these.
     #[serde(default)]
     pub documented_codes: Vec<String>,
 }
@@ -189,5 +201,301 @@ impl Catalog {
             || self
                 .action(action)
                 .is_some_and(|a| a.documented_codes.iter().any(|c| c == code))
+    }
+
+    /// The common codes, valid for every action.
+    pub fn common_codes(&self) -> impl Iterator<Item = &ErrorCode> {
+        self.codes.iter().filter(|c| c.common)
+    }
+
+    /// Every code that may answer `action` (see [`Catalog::allows`]), once
+    /// each, in catalog order; for an unknown action, the common codes only.
+    pub fn allowed_codes(&self, action: &str) -> impl Iterator<Item = &ErrorCode> {
+        self.codes
+            .iter()
+            .filter(move |c| self.allows(action, &c.code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+
+    fn catalog() -> &'static Catalog {
+        Catalog::get()
+    }
+
+    #[test]
+    fn no_code_is_listed_twice() {
+        let mut seen = BTreeSet::new();
+        let twice: Vec<_> = catalog()
+            .codes()
+            .iter()
+            .filter(|c| !seen.insert(c.code.as_str()))
+            .map(|c| c.code.as_str())
+            .collect();
+        assert!(twice.is_empty(), "listed twice in errors.toml: {twice:?}");
+    }
+
+    #[test]
+    fn no_action_is_listed_twice_nor_lists_a_code_twice() {
+        let mut names = BTreeSet::new();
+        for action in catalog().actions() {
+            assert!(names.insert(&action.name), "{} listed twice", action.name);
+            let mut seen = BTreeSet::new();
+            let twice: Vec<_> = action
+                .documented_codes
+                .iter()
+                .filter(|c| !seen.insert(c.as_str()))
+                .collect();
+            assert!(twice.is_empty(), "{} lists {twice:?} twice", action.name);
+        }
+    }
+
+    #[test]
+    fn every_documented_code_is_in_the_catalog() {
+        let missing: Vec<String> = catalog()
+            .actions()
+            .iter()
+            .flat_map(|a| {
+                a.documented_codes
+                    .iter()
+                    .filter(|c| catalog().code(c).is_none())
+                    .map(move |c| format!("{}: {c}", a.name))
+            })
+            .collect();
+        assert!(missing.is_empty(), "not in errors.toml: {missing:#?}");
+    }
+
+    #[test]
+    fn every_auth_failure_code_has_kind_auth() {
+        let wrong: Vec<_> = catalog()
+            .codes()
+            .iter()
+            .filter(|c| c.code.starts_with("AuthFailure") && c.kind != ErrorKind::Auth)
+            .map(|c| (&c.code, c.kind))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "AuthFailure codes of another kind: {wrong:?}"
+        );
+    }
+
+    #[test]
+    fn account_states_are_billing_and_rate_limits_are_limits() {
+        for code in catalog().codes() {
+            let c = code.code.as_str();
+            if c.starts_with("ResourceUnavailable.") || c.starts_with("ResourcesSoldOut.") {
+                assert_eq!(code.kind, ErrorKind::Billing, "{c}");
+            }
+            if c.starts_with("RequestLimitExceeded") || c.starts_with("LimitExceeded") {
+                assert_eq!(code.kind, ErrorKind::Limit, "{c}");
+            }
+        }
+    }
+
+    #[test]
+    fn counts_match_the_sources() {
+        let codes = catalog().codes();
+        let common = codes.iter().filter(|c| c.common).count();
+        let iai = codes.iter().filter(|c| c.iai).count();
+        let both = codes.iter().filter(|c| c.common && c.iai).count();
+        // tc3-signing.md §5.1: 38 common codes; iai-api.md §6: 98 registered.
+        assert_eq!((common, iai, both), (38, 98, 5));
+        assert_eq!(catalog().common_codes().count(), 38);
+
+        let per_action: BTreeMap<&str, usize> = catalog()
+            .actions()
+            .iter()
+            .map(|a| (a.name.as_str(), a.documented_codes.len()))
+            .collect();
+        // iai-api.md §2, "# error codes (CN Go client)".
+        let expected = BTreeMap::from([
+            ("CopyPerson", 68),
+            ("CreateFace", 73),
+            ("CreateGroup", 69),
+            ("CreatePerson", 74),
+            ("DeleteFace", 67),
+            ("DeleteGroup", 66),
+            ("DeletePerson", 67),
+            ("DeletePersonFromGroup", 67),
+            ("GetGroupInfo", 10),
+            ("GetGroupList", 66),
+            ("GetPersonBaseInfo", 66),
+            ("GetPersonGroupInfo", 66),
+            ("GetPersonList", 66),
+            ("GetPersonListNum", 66),
+            ("ModifyGroup", 65),
+            ("ModifyPersonBaseInfo", 66),
+            ("ModifyPersonGroupInfo", 65),
+        ]);
+        assert_eq!(per_action, expected);
+    }
+
+    #[test]
+    fn every_code_is_common_registered_or_documented() {
+        let documented: BTreeSet<&str> = catalog()
+            .actions()
+            .iter()
+            .flat_map(|a| a.documented_codes.iter().map(String::as_str))
+            .collect();
+        // The one exception, kept on purpose: see errors.toml.
+        let example_only = ["ResourceNotFound.ErrorPersonNotExisted"];
+        let stray: Vec<_> = catalog()
+            .codes()
+            .iter()
+            .filter(|c| !c.common && !c.iai && !documented.contains(c.code.as_str()))
+            .map(|c| c.code.as_str())
+            .filter(|c| !example_only.contains(c))
+            .collect();
+        assert!(stray.is_empty(), "codes with no source: {stray:?}");
+    }
+
+    #[test]
+    fn descriptions_and_summaries_are_short_lower_case_sentences() {
+        let texts = catalog()
+            .codes()
+            .iter()
+            .map(|c| (&c.code, &c.description))
+            .chain(catalog().actions().iter().map(|a| (&a.name, &a.summary)));
+        for (name, text) in texts {
+            assert!(!text.is_empty() && text.len() <= 100, "{name}: {text:?}");
+            assert_eq!(*text, text.to_lowercase(), "{name}");
+            assert!(!text.ends_with('.'), "{name}: {text:?}");
+        }
+    }
+
+    #[test]
+    fn allows_a_common_code_for_any_action() {
+        assert!(catalog().allows("DeletePerson", "AuthFailure.SignatureFailure"));
+        assert!(catalog().allows("GetGroupInfo", "RequestLimitExceeded"));
+    }
+
+    #[test]
+    fn allows_a_code_the_action_documents() {
+        assert!(catalog().allows("DeletePerson", "InvalidParameterValue.PersonIdNotExist"));
+        assert!(catalog().allows("CopyPerson", "FailedOperation.AcrossVersionsError"));
+    }
+
+    #[test]
+    fn rejects_a_code_the_action_does_not_document() {
+        assert!(!catalog().allows("DeletePerson", "FailedOperation.AcrossVersionsError"));
+        assert!(!catalog().allows("GetGroupInfo", "InvalidParameterValue.PersonIdNotExist"));
+        assert!(!catalog().allows("DeletePerson", "ResourceNotFound.ErrorPersonNotExisted"));
+    }
+
+    #[test]
+    fn rejects_an_unknown_code() {
+        assert!(!catalog().allows("DeletePerson", "InvalidParameterValue.NoSuchThing"));
+        assert!(!catalog().allows("NoSuchAction", "InvalidParameterValue.PersonIdNotExist"));
+    }
+
+    #[test]
+    fn allowed_codes_are_the_documented_plus_the_common_ones() {
+        let allowed: BTreeSet<&str> = catalog()
+            .allowed_codes("DeletePerson")
+            .map(|c| c.code.as_str())
+            .collect();
+        let action = catalog().action("DeletePerson").unwrap();
+        let mut expected: BTreeSet<&str> =
+            action.documented_codes.iter().map(String::as_str).collect();
+        expected.extend(catalog().common_codes().map(|c| c.code.as_str()));
+        assert_eq!(allowed, expected);
+        // InternalError is both documented and common, counted once.
+        assert_eq!(allowed.len(), 67 + 38 - 1);
+    }
+
+    #[test]
+    fn delete_person_takes_only_a_person_id_and_answers_only_a_request_id() {
+        let action = catalog().action("DeletePerson").unwrap();
+        assert_eq!(action.params.len(), 1);
+        let person_id = action.param("PersonId").unwrap();
+        assert_eq!(person_id.ty, ParamType::String);
+        assert!(person_id.required);
+        assert_eq!(person_id.rule, Some(Rule::PersonId));
+        assert!(person_id.fields.is_empty());
+        assert!(action.outputs.is_empty());
+    }
+
+    #[test]
+    fn the_seventeen_library_actions_are_present() {
+        let names: Vec<&str> = catalog()
+            .actions()
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "CreateGroup",
+                "DeleteGroup",
+                "GetGroupList",
+                "GetGroupInfo",
+                "ModifyGroup",
+                "CreatePerson",
+                "DeletePerson",
+                "DeletePersonFromGroup",
+                "GetPersonList",
+                "GetPersonListNum",
+                "GetPersonBaseInfo",
+                "GetPersonGroupInfo",
+                "ModifyPersonBaseInfo",
+                "ModifyPersonGroupInfo",
+                "CopyPerson",
+                "CreateFace",
+                "DeleteFace",
+            ]
+        );
+    }
+
+    #[test]
+    fn page_sizes_follow_the_documented_maxima() {
+        let limit = |action: &str| {
+            catalog()
+                .action(action)
+                .unwrap()
+                .param("Limit")
+                .unwrap()
+                .max
+        };
+        assert_eq!(limit("GetGroupList"), Some(1000));
+        assert_eq!(limit("GetPersonList"), Some(1000));
+        assert_eq!(limit("GetPersonGroupInfo"), Some(100));
+    }
+
+    #[test]
+    fn object_inputs_describe_their_members() {
+        let infos = catalog()
+            .action("ModifyPersonGroupInfo")
+            .unwrap()
+            .param("PersonExDescriptionInfos")
+            .unwrap();
+        assert_eq!(infos.ty, ParamType::ObjectArray);
+        let members: Vec<_> = infos
+            .fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.ty))
+            .collect();
+        assert_eq!(
+            members,
+            [
+                ("PersonExDescriptionIndex", ParamType::Integer),
+                ("PersonExDescription", ParamType::String),
+            ]
+        );
+        for action in catalog().actions() {
+            for param in &action.params {
+                let is_object = matches!(param.ty, ParamType::Object | ParamType::ObjectArray);
+                assert_eq!(
+                    is_object,
+                    !param.fields.is_empty(),
+                    "{}.{}",
+                    action.name,
+                    param.name
+                );
+            }
+        }
     }
 }
