@@ -128,7 +128,8 @@ pub struct Action {
     /// Success fields other than `RequestId`.
     #[serde(default, rename = "output")]
     pub outputs: Vec<Field>,
-    /// The error codes the action's document lists (besides the common codes).
+    /// The error codes the action's document lists (a few are also common
+    /// codes); every common code is allowed besides these.
     #[serde(default)]
     pub documented_codes: Vec<String>,
 }
