@@ -115,6 +115,8 @@ pub enum Credential {
     WrongKey,
     /// A SecretId the target does not know.
     UnknownId,
+    /// The target's credentials plus a session token it never issued.
+    BogusToken,
 }
 
 /// One request: an action with parameters, how it is shaped and signed,

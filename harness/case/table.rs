@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::schema::{
-    Call, CaseFile, Credential, Expect, ExpectFail, Fault, Source, TargetKind, Tamper, V1Digest,
+    Call, CaseFile, Credential, Expect, ExpectFail, Fault, Source, SourceKind, TargetKind, Tamper,
+    V1Digest,
 };
 use super::{Case, RowInfo};
 use crate::client::{SignedHeaderSet, Style};
@@ -60,6 +61,9 @@ fn yes() -> bool {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Row {
+    /// Another action than the table's.
+    #[serde(default)]
+    pub action: Option<String>,
     /// The case's last name segment; defaults to `code`.
     #[serde(default)]
     pub name: Option<String>,
@@ -169,7 +173,7 @@ impl TableFile {
                 }
             });
             let step = Call {
-                action: self.action.clone(),
+                action: row.action.clone().unwrap_or_else(|| self.action.clone()),
                 params: row.params.clone().unwrap_or_else(|| self.params.clone()),
                 style: row.style.or(self.style).unwrap_or(Style::Tc3PostJson),
                 signed_headers: row.signed_headers.unwrap_or_default(),
@@ -208,7 +212,8 @@ impl TableFile {
                 name: format!("{table_name}::{name}"),
                 file: file.to_path_buf(),
                 spec,
-                row: row.code.clone().map(|code| RowInfo {
+                // Only an error-code table feeds the matrix's per-action rows.
+                row: row.code.clone().filter(|_| self.source.kind == SourceKind::ErrorCode).map(|code| RowInfo {
                     action: self.action.clone(),
                     code,
                     trigger: trigger.unwrap_or(Trigger::Input),

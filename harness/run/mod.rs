@@ -419,6 +419,10 @@ impl Runner {
                 secret_key: crate::sign::Secret::new(format!("wrong{}", self.run_id)),
                 ..base.credentials().clone()
             },
+            Credential::BogusToken => base
+                .credentials()
+                .clone()
+                .with_token(format!("bogus-token-{}", self.run_id)),
             Credential::UnknownId => {
                 let mut c = Credentials::generate();
                 c.token = base.credentials().token.clone();
