@@ -50,7 +50,10 @@ impl Case {
     }
 
     pub fn applies_to(&self, target: TargetKind) -> bool {
-        self.spec.targets.as_ref().is_none_or(|t| t.contains(&target))
+        self.spec
+            .targets
+            .as_ref()
+            .is_none_or(|t| t.contains(&target))
     }
 
     /// Whether any call needs the emulator's control API (fault injection).

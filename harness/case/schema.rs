@@ -303,16 +303,16 @@ impl CaseFile {
         for (i, call) in self.steps.iter().enumerate() {
             let at = format!("step[{i}]");
             let expect = call.expect.as_ref().ok_or_else(|| {
-                format!("{at}.expect: a step needs an expectation, e.g. `expect = {{ success = true }}`")
+                format!(
+                    "{at}.expect: a step needs an expectation, e.g. `expect = {{ success = true }}`"
+                )
             })?;
             expect.validate(&at)?;
             if call.style != Style::Tc3PostJson
                 && call.style != Style::Tc3Get
                 && call.signed_headers != SignedHeaderSet::default()
             {
-                return Err(format!(
-                    "{at}.signed_headers: only TC3 styles sign headers"
-                ));
+                return Err(format!("{at}.signed_headers: only TC3 styles sign headers"));
             }
         }
         for (i, call) in self.teardown.iter().enumerate() {

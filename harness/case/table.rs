@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::schema::{
-    Call, CaseFile, Credential, Expect, ExpectFail, Fault, Source, SourceKind, TargetKind, Tamper,
+    Call, CaseFile, Credential, Expect, ExpectFail, Fault, Source, SourceKind, Tamper, TargetKind,
     V1Digest,
 };
 use super::{Case, RowInfo};
@@ -213,12 +213,16 @@ impl TableFile {
                 file: file.to_path_buf(),
                 spec,
                 // Only an error-code table feeds the matrix's per-action rows.
-                row: row.code.clone().filter(|_| self.source.kind == SourceKind::ErrorCode).map(|code| RowInfo {
-                    action: self.action.clone(),
-                    code,
-                    trigger: trigger.unwrap_or(Trigger::Input),
-                    reason: row.reason.clone().unwrap_or_default(),
-                }),
+                row: row
+                    .code
+                    .clone()
+                    .filter(|_| self.source.kind == SourceKind::ErrorCode)
+                    .map(|code| RowInfo {
+                        action: self.action.clone(),
+                        code,
+                        trigger: trigger.unwrap_or(Trigger::Input),
+                        reason: row.reason.clone().unwrap_or_default(),
+                    }),
             });
         }
         Ok(out)
@@ -257,7 +261,10 @@ mod tests {
         .unwrap();
         assert_eq!(cases.len(), 3);
         assert_eq!(cases[1].name, "delete_person::error_codes::InternalError");
-        assert_eq!(cases[1].spec.steps[0].fault.as_ref().unwrap().code, "InternalError");
+        assert_eq!(
+            cases[1].spec.steps[0].fault.as_ref().unwrap().code,
+            "InternalError"
+        );
         assert!(cases[2].unreachable().is_some());
         assert!(cases[0].unreachable().is_none());
     }

@@ -194,7 +194,10 @@ fn expectation(
     match (found, pinned) {
         (Some(code), Some(pin)) if code != pin => out.push(Mismatch::new(
             "Response.Error.Code",
-            format!("{pin} (the emulator's pinned choice among {:?})", expect.any_of),
+            format!(
+                "{pin} (the emulator's pinned choice among {:?})",
+                expect.any_of
+            ),
             describe(),
         )),
         (Some(code), _) if expect.any_of.iter().any(|c| c == code) => {}

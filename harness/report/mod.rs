@@ -255,11 +255,7 @@ pub fn markdown(report: &Report) -> String {
             .action(action)
             .map(|a| a.documented_codes.clone())
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "## {action}: {} documented codes\n",
-            documented.len()
-        );
+        let _ = writeln!(out, "## {action}: {} documented codes\n", documented.len());
         let _ = writeln!(
             out,
             "| # | Code | Trigger | Exercised | Passed | Observed | How / why not |"
@@ -320,7 +316,11 @@ pub fn markdown(report: &Report) -> String {
                         trigger.to_string(),
                         mark(ran).to_string(),
                         passed,
-                        if observed.is_empty() { "-".into() } else { observed },
+                        if observed.is_empty() {
+                            "-".into()
+                        } else {
+                            observed
+                        },
                         how,
                     )
                 }

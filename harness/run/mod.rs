@@ -262,7 +262,10 @@ impl Runner {
             let (index, result) = joined.expect("a case task panicked");
             results[index] = Some(result);
         }
-        results.into_iter().map(|r| r.expect("every case ran")).collect()
+        results
+            .into_iter()
+            .map(|r| r.expect("every case ran"))
+            .collect()
     }
 
     /// Runs one case; `index` makes its IDs unique in the run.
@@ -289,7 +292,8 @@ impl Runner {
             return result;
         }
         if !case.applies_to(kind) {
-            result.status = Status::Skipped(format!("does not apply to a {} target", kind.as_str()));
+            result.status =
+                Status::Skipped(format!("does not apply to a {} target", kind.as_str()));
             return result;
         }
         if case.needs_control() && self.session.control.is_none() {
@@ -371,9 +375,11 @@ impl Runner {
         let exchange = match self.send(call, scope).await {
             Ok(exchange) => exchange,
             Err(e) => {
-                result
-                    .mismatches
-                    .push(Mismatch::new(format!("{label}: transport"), "an answer", e));
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: transport"),
+                    "an answer",
+                    e,
+                ));
                 return false;
             }
         };
@@ -396,10 +402,12 @@ impl Runner {
             }
             result.request_ids.push(id.clone());
         }
-        result.mismatches.extend(checked.mismatches.into_iter().map(|m| Mismatch {
-            field: format!("{label}: {}", m.field),
-            ..m
-        }));
+        result
+            .mismatches
+            .extend(checked.mismatches.into_iter().map(|m| Mismatch {
+                field: format!("{label}: {}", m.field),
+                ..m
+            }));
         if is_step {
             result.observed.push((label.to_string(), checked.observed));
             result

@@ -1,0 +1,3 @@
+//! Integration tests that are not case files, in one binary.
+
+mod person_id;
