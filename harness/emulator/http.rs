@@ -102,10 +102,8 @@ pub(crate) async fn handle(State(svc): State<Arc<Service>>, request: Request) ->
         }
     };
 
-    if is_control {
-        if let Some((status, value)) = control::handle(&svc, &method, &path, &bytes) {
-            return json_response(status, &value);
-        }
+    if is_control && let Some((status, value)) = control::handle(&svc, &method, &path, &bytes) {
+        return json_response(status, &value);
     }
     let incoming = Incoming {
         method: &method,

@@ -1,3 +1,4 @@
-//! Integration tests that are not case files, in one binary.
+//! The integration suite: one test binary, one module per area.
 
+mod emulator;
 mod person_id;
