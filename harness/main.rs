@@ -16,7 +16,6 @@ struct Cli {
 // Parsed once per process: the size of the largest variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
-#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Sign a request and print every stage (TC3-HMAC-SHA256 or v1).
     Sign(cli::sign::SignArgs),
