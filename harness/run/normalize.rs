@@ -39,6 +39,28 @@ fn scrub_value(value: &mut Value, scope: &str) {
     }
 }
 
+/// Face IDs are minted by the server: redacted wherever they appear.
+fn redact_face_ids(value: &mut Value) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(redact_face_ids),
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key.ends_with("FaceId") {
+                    *v = Value::String("[face-id]".into());
+                } else if key.ends_with("FaceIds") {
+                    if let Value::Array(ids) = v {
+                        ids.iter_mut()
+                            .for_each(|id| *id = Value::String("[face-id]".into()));
+                    }
+                } else {
+                    redact_face_ids(v);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 fn params(text: &str) -> Value {
     let map: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
         .into_owned()
@@ -88,6 +110,7 @@ pub fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
     {
         response.insert("RequestId".into(), Value::String("[request-id]".into()));
     }
+    redact_face_ids(&mut answer);
     let mut out = json!({
         "call": label,
         "request": {
