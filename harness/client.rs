@@ -47,8 +47,10 @@ pub enum Style {
 pub enum SignedHeaderSet {
     /// `content-type;host`, what the SDKs sign.
     #[default]
+    #[serde(alias = "content-type;host")]
     ContentTypeHost,
     /// `content-type;host;x-tc-action`, what the current document shows.
+    #[serde(alias = "content-type;host;x-tc-action")]
     ContentTypeHostAction,
 }
 
@@ -198,6 +200,24 @@ impl Client {
             region: region.filter(|r| !r.is_empty()),
             http,
         })
+    }
+
+    /// The same endpoint and connection pool, signing with other credentials.
+    pub fn with_credentials(&self, credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            ..self.clone()
+        }
+    }
+
+    /// The endpoint, without a trailing `/`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The underlying HTTP client (shares the connection pool).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub fn credentials(&self) -> &Credentials {

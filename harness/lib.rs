@@ -1,5 +1,10 @@
 //! iai-conformance: a conformance harness for the Tencent Cloud Face Recognition (IAI) API.
 pub mod api;
+pub mod case;
+pub mod check;
 pub mod client;
+pub mod emulator;
 pub mod envelope;
+pub mod report;
+pub mod run;
 pub mod sign;

@@ -1,8 +1,107 @@
+//! `iai-conformance serve`: the emulator as a process.
+
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub(crate) struct ServeArgs {}
+use anyhow::Context;
 
-pub(crate) fn run(_args: ServeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`serve` is not available in this build yet")
+use iai_conformance::emulator::{Config, Emulator, FaultSpec};
+use iai_conformance::sign::Credentials;
+
+#[derive(clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// An accepted credential, `ID:KEY` or `ID:KEY:TOKEN`; repeatable.
+    /// Without one, a pair is generated and printed once at startup.
+    #[arg(long = "credential", value_name = "ID:KEY[:TOKEN]", value_parser = parse_credential)]
+    credentials: Vec<Credentials>,
+    /// A fault in force from the start (see harness/emulator/README.md), e.g.
+    /// `code=FailedOperation.ServerError,action=DeletePerson,count=1`; repeatable.
+    #[arg(long = "fault", value_name = "SPEC", value_parser = parse_fault)]
+    faults: Vec<FaultSpec>,
+    /// Rate limit, e.g. `50/s` or `50`: requests beyond it answer RequestLimitExceeded.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    rate_limit: Option<u32>,
+}
+
+fn parse_credential(s: &str) -> Result<Credentials, String> {
+    Credentials::parse(s)
+}
+
+fn parse_fault(s: &str) -> Result<FaultSpec, String> {
+    FaultSpec::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_rate(s: &str) -> Result<u32, String> {
+    let n = s.trim().strip_suffix("/s").unwrap_or(s.trim());
+    n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        format!("expected a positive number of requests per second like 50/s, got {s:?}")
+    })
+}
+
+pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let generated = args.credentials.is_empty();
+    let config = Config {
+        credentials: if generated {
+            vec![Credentials::generate()]
+        } else {
+            args.credentials
+        },
+        faults: args.faults,
+        rate_limit: args.rate_limit,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let emulator = Emulator::start(config, args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let creds = emulator.credentials();
+        if generated {
+            // The one place a secret is printed: a generated pair is useless
+            // unless its user learns it.
+            println!(
+                "iai-conformance emulator listening on {} secret-id={} secret-key={}",
+                emulator.url(),
+                creds.secret_id,
+                creds.secret_key.expose()
+            );
+        } else {
+            println!(
+                "iai-conformance emulator listening on {} secret-id={}",
+                emulator.url(),
+                creds.secret_id
+            );
+        }
+        stop_signal().await;
+        emulator.shutdown().await;
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -1,0 +1,263 @@
+//! Conformance cases: the typed schema of `cases/**/*.toml`, discovery at
+//! run time, and the expansion of table files into one case per row.
+//!
+//! A case file holds one case; a table file (a file with `[[row]]`s, such
+//! as the 67-code table) expands into one case per row. Every struct denies
+//! unknown fields, so a typo fails loading with the file and the key path
+//! instead of silently skipping a check. The schema is documented for
+//! authors in `cases/README.md`.
+
+mod schema;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+pub use schema::{
+    Call, CaseFile, Credential, Expect, ExpectFail, Fault, Source, SourceKind, Tamper, TargetKind,
+    V1Digest,
+};
+pub use table::{Row, TableFile, Trigger};
+
+/// A case ready to run: a case file, or one row of a table file.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// `folder::file` or `folder::table::row`, e.g. `delete_person::doc_example_2`.
+    pub name: String,
+    /// The file it came from, relative to the cases directory.
+    pub file: PathBuf,
+    pub spec: CaseFile,
+    /// For table rows: the documented code the row covers and how it is triggered.
+    pub row: Option<RowInfo>,
+}
+
+/// What a table row says about the code it covers (for the matrix).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RowInfo {
+    pub action: String,
+    pub code: String,
+    pub trigger: Trigger,
+    pub reason: String,
+}
+
+impl Case {
+    /// Cases that cannot run anywhere (an `unreachable` table row) are
+    /// listed, not run.
+    pub fn unreachable(&self) -> Option<&str> {
+        self.row
+            .as_ref()
+            .filter(|r| r.trigger == Trigger::Unreachable)
+            .map(|r| r.reason.as_str())
+    }
+
+    pub fn applies_to(&self, target: TargetKind) -> bool {
+        self.spec
+            .targets
+            .as_ref()
+            .is_none_or(|t| t.contains(&target))
+    }
+
+    /// Whether any call needs the emulator's control API (fault injection).
+    pub fn needs_control(&self) -> bool {
+        self.spec
+            .setup
+            .iter()
+            .chain(&self.spec.steps)
+            .any(|c| c.fault.is_some())
+    }
+}
+
+/// A file that could not be loaded: its name, path and what is wrong.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{}: {message}", file.display())]
+pub struct LoadError {
+    /// The name the file's case would have had.
+    pub name: String,
+    pub file: PathBuf,
+    pub message: String,
+}
+
+/// Everything found under a cases directory.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub cases: Vec<Case>,
+    pub errors: Vec<LoadError>,
+}
+
+/// The manifest that lists which folders of `cases/` hold conformance cases
+/// (others, such as `cases/signing/`, have their own schema).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Suite {
+    folders: Vec<String>,
+}
+
+/// The name a file's case gets: its path below the cases directory,
+/// `::`-separated, without `.toml`.
+fn name_of(root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(root).unwrap_or(file).with_extension("");
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            toml_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Finds and loads every case under `root`.
+///
+/// When `root/suite.toml` exists, only the folders it lists are read;
+/// otherwise every `*.toml` below `root` is a case or table file. A file
+/// that fails to load becomes a [`LoadError`], never a panic, so one bad
+/// file does not hide the others.
+pub fn discover(root: &Path) -> Result<Discovered, LoadError> {
+    let fail = |file: &Path, message: String| LoadError {
+        name: name_of(root, file),
+        file: file.to_path_buf(),
+        message,
+    };
+    let manifest = root.join("suite.toml");
+    let dirs: Vec<PathBuf> = if manifest.is_file() {
+        let text =
+            std::fs::read_to_string(&manifest).map_err(|e| fail(&manifest, e.to_string()))?;
+        let suite: Suite = toml::from_str(&text).map_err(|e| fail(&manifest, e.to_string()))?;
+        suite.folders.iter().map(|f| root.join(f)).collect()
+    } else {
+        vec![root.to_path_buf()]
+    };
+    let mut files = Vec::new();
+    for dir in &dirs {
+        toml_files(dir, &mut files).map_err(|e| {
+            fail(
+                dir,
+                format!("cannot read the cases folder: {e}; check --cases"),
+            )
+        })?;
+    }
+    let mut found = Discovered::default();
+    for file in files {
+        let name = name_of(root, &file);
+        let rel = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
+        match load(&file, &name, &rel) {
+            Ok(cases) => found.cases.extend(cases),
+            Err(message) => found.errors.push(LoadError {
+                name,
+                file: rel,
+                message,
+            }),
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for case in &found.cases {
+        if !seen.insert(case.name.clone()) {
+            found.errors.push(LoadError {
+                name: case.name.clone(),
+                file: case.file.clone(),
+                message: format!("a second case is named {}", case.name),
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Loads one file: a single case, or the cases of a table.
+fn load(path: &Path, name: &str, rel: &Path) -> Result<Vec<Case>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    parse(&text, name, rel)
+}
+
+/// Parses the text of a case or table file. `name` is the case name (or the
+/// table's prefix); errors carry toml's key path and line.
+pub fn parse(text: &str, name: &str, file: &Path) -> Result<Vec<Case>, String> {
+    let value: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    if value.contains_key("row") {
+        let table: TableFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        table.expand(name, file)
+    } else {
+        let spec: CaseFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        spec.validate()?;
+        Ok(vec![Case {
+            name: name.to_string(),
+            file: file.to_path_buf(),
+            spec,
+            row: None,
+        }])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Result<Vec<Case>, String> {
+        parse(text, "t::case", Path::new("t/case.toml"))
+    }
+
+    #[test]
+    fn reads_a_minimal_case() {
+        let cases = one(r#"
+            description = "delete a person"
+            source = { kind = "doc_example", ref = "DeletePerson.txt, Example 1" }
+            [[setup]]
+            action = "CreatePerson"
+            params = { PersonId = "{{run}}-2001" }
+            [[step]]
+            action = "DeletePerson"
+            params = { PersonId = "{{run}}-2001" }
+            expect = { success = true }
+        "#)
+        .unwrap();
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0].spec.steps[0].action, "DeletePerson");
+    }
+
+    #[test]
+    fn names_an_unknown_field_and_where_it_is() {
+        let err = one(r#"
+            description = "x"
+            source = { kind = "finding", ref = "y" }
+            [[step]]
+            action = "DeletePerson"
+            expect = { sucess = true }
+        "#)
+        .unwrap_err();
+        assert!(err.contains("sucess"), "{err}");
+        assert!(err.contains("line 6"), "{err}");
+    }
+
+    #[test]
+    fn a_step_needs_an_expectation() {
+        let err = one(r#"
+            description = "x"
+            source = { kind = "finding", ref = "y" }
+            [[step]]
+            action = "DeletePerson"
+        "#)
+        .unwrap_err();
+        assert!(err.contains("step[0]") && err.contains("expect"), "{err}");
+    }
+
+    #[test]
+    fn an_expectation_says_one_thing() {
+        let err = one(r#"
+            description = "x"
+            source = { kind = "finding", ref = "y" }
+            [[step]]
+            action = "DeletePerson"
+            expect = { success = true, code = "InternalError" }
+        "#)
+        .unwrap_err();
+        assert!(err.contains("exactly one of"), "{err}");
+    }
+}

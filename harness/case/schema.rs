@@ -1,0 +1,336 @@
+//! The case-file schema. Field names are snake_case; parameters inside
+//! `params` are spelled as on the wire (PascalCase).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::client::{SignedHeaderSet, Style};
+
+/// One conformance case.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// What the case shows, in one or two sentences.
+    pub description: String,
+    /// Where the expectation comes from.
+    pub source: Source,
+    /// Documentation findings this case records (listed by the reports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    /// The targets it applies to; all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<TargetKind>>,
+    /// Record the normalized exchanges as an insta snapshot.
+    #[serde(default = "yes")]
+    pub snapshot: bool,
+    /// A known divergence: on these targets the case must fail, and turns
+    /// red the day it passes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect_fail: Vec<ExpectFail>,
+    /// Calls that build the state the steps need; each must succeed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setup: Vec<Call>,
+    /// The calls under test, in order, each with its expectation.
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Call>,
+    /// Best-effort clean-up, run whatever happened; outcomes are ignored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teardown: Vec<Call>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where an expectation comes from.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub kind: SourceKind,
+    /// Which example, row or finding, e.g. `DeletePerson.txt, Example 2`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// An input/output example of the document.
+    DocExample,
+    /// A row of the document's error-code table.
+    ErrorCode,
+    /// A rule stated in the document's text (parameters, description).
+    DocRule,
+    /// The common (platform) documentation: signing, common parameters, common codes.
+    Common,
+    /// A finding of the research notes (`iai-api.md`).
+    Finding,
+}
+
+/// The kinds of target a case can run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// The reference emulator, in-process.
+    Emulator,
+    /// A URL that answers the emulator's control API (`iai-conformance serve`).
+    Serve,
+    /// Any other URL: the real service or a third-party fake.
+    Live,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Emulator => "emulator",
+            Self::Serve => "serve",
+            Self::Live => "live",
+        }
+    }
+
+    /// Whether the target is the reference emulator (in-process or served).
+    pub fn is_emulator(self) -> bool {
+        matches!(self, Self::Emulator | Self::Serve)
+    }
+}
+
+/// A known divergence on a target.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFail {
+    pub target: TargetKind,
+    pub reason: String,
+}
+
+/// Which credentials sign a call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    /// The target's credentials.
+    #[default]
+    Valid,
+    /// The right SecretId with another SecretKey.
+    WrongKey,
+    /// A SecretId the target does not know.
+    UnknownId,
+    /// The target's credentials plus a session token it never issued.
+    BogusToken,
+}
+
+/// One request: an action with parameters, how it is shaped and signed,
+/// what is done to it after signing, and what is expected back.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    pub action: String,
+    /// Wire parameters; strings may hold `{{run}}`, replaced by a prefix
+    /// unique to the run and the case.
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    #[serde(default = "default_style")]
+    pub style: Style,
+    #[serde(default)]
+    pub signed_headers: SignedHeaderSet,
+    /// v1 only: `hmac_sha1` or `hmac_sha256` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v1_method: Option<V1Digest>,
+    #[serde(default)]
+    pub credentials: Credential,
+    /// Seconds added to the current time for the signing timestamp.
+    #[serde(default)]
+    pub clock_skew: i64,
+    /// The `Version` to send, when not the API version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Changes made to the signed request before it is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tamper: Option<Tamper>,
+    /// A fault injected through the control API just before this call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+    /// What the answer must be. Required in `step`, implied (success) in
+    /// `setup`, not allowed in `teardown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+}
+
+fn default_style() -> Style {
+    Style::Tc3PostJson
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum V1Digest {
+    HmacSha1,
+    HmacSha256,
+}
+
+/// Changes to a signed request. Unless `resign` is set the signature is
+/// left as it was, so the change must be detected.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tamper {
+    /// Replace the body with this text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Pad the JSON body with a filler parameter to at least this many bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_size: Option<usize>,
+    /// Set (or replace) a parameter in the body or query after signing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set_param: BTreeMap<String, String>,
+    /// Remove parameters from the body or query after signing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_param: Vec<String>,
+    /// Set (or replace) headers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set_header: BTreeMap<String, String>,
+    /// Remove headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_header: Vec<String>,
+    /// Sign again (TC3) after the changes, so only the change itself is tested.
+    #[serde(default)]
+    pub resign: bool,
+}
+
+/// A fault for the emulator to inject (its `FaultSpec`). The fault is
+/// scoped to the call's `PersonId` when it has one, and fires once.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+}
+
+/// The expected answer: exactly one of `success`, `code` or `any_of`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// A success answer, with exactly the documented output fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// An error with this code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// An error with one of these codes (the document is ambiguous).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any_of: Vec<String>,
+    /// With `any_of`: the code the reference emulator must answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
+    /// With `success`: values some output fields must have.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub values: Map<String, Value>,
+}
+
+impl Expect {
+    pub fn success() -> Self {
+        Self {
+            success: Some(true),
+            ..Self::default()
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.success == Some(true)
+    }
+
+    /// Every code this expectation names.
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        self.code
+            .iter()
+            .chain(&self.any_of)
+            .chain(&self.pinned)
+            .map(String::as_str)
+    }
+
+    fn validate(&self, at: &str) -> Result<(), String> {
+        let said = [
+            self.success.is_some(),
+            self.code.is_some(),
+            !self.any_of.is_empty(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if said != 1 {
+            return Err(format!(
+                "{at}.expect: give exactly one of `success = true`, `code = \"...\"` or `any_of = [...]`"
+            ));
+        }
+        if self.success == Some(false) {
+            return Err(format!(
+                "{at}.expect.success: write `success = true`, or expect a `code`"
+            ));
+        }
+        if let Some(pinned) = &self.pinned
+            && !self.any_of.contains(pinned)
+        {
+            return Err(format!(
+                "{at}.expect.pinned: {pinned:?} must be one of any_of"
+            ));
+        }
+        if self.pinned.is_some() && self.any_of.is_empty() {
+            return Err(format!("{at}.expect.pinned: only with any_of"));
+        }
+        if !self.values.is_empty() && !self.is_success() {
+            return Err(format!("{at}.expect.values: only with success = true"));
+        }
+        Ok(())
+    }
+}
+
+impl CaseFile {
+    /// Checks what serde cannot: a step has an expectation, setup and
+    /// teardown have none they could not honour, and so on.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.description.trim().is_empty() {
+            return Err("description: must not be empty".into());
+        }
+        if self.steps.is_empty() {
+            return Err("step: a case needs at least one [[step]]".into());
+        }
+        for (i, call) in self.setup.iter().enumerate() {
+            if let Some(expect) = &call.expect {
+                expect.validate(&format!("setup[{i}]"))?;
+            }
+        }
+        for (i, call) in self.steps.iter().enumerate() {
+            let at = format!("step[{i}]");
+            let expect = call.expect.as_ref().ok_or_else(|| {
+                format!(
+                    "{at}.expect: a step needs an expectation, e.g. `expect = {{ success = true }}`"
+                )
+            })?;
+            expect.validate(&at)?;
+            if call.style != Style::Tc3PostJson
+                && call.style != Style::Tc3Get
+                && call.signed_headers != SignedHeaderSet::default()
+            {
+                return Err(format!("{at}.signed_headers: only TC3 styles sign headers"));
+            }
+        }
+        for (i, call) in self.teardown.iter().enumerate() {
+            if call.expect.is_some() || call.fault.is_some() {
+                return Err(format!(
+                    "teardown[{i}]: teardown calls take no expect and no fault"
+                ));
+            }
+        }
+        let targets = self.targets.as_deref().unwrap_or_default();
+        for fail in &self.expect_fail {
+            if self.targets.is_some() && !targets.contains(&fail.target) {
+                return Err(format!(
+                    "expect_fail: target {} is not among the case's targets",
+                    fail.target.as_str()
+                ));
+            }
+        }
+        Ok(())
+    }
+}

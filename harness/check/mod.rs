@@ -1,0 +1,297 @@
+//! The checks every exchange goes through: the envelope contract, the
+//! catalog (documented codes, documented output fields) and the case's
+//! expectation. Every mismatch is collected; none stops the others.
+
+use serde_json::Value;
+
+use crate::api::Catalog;
+use crate::case::{Expect, TargetKind};
+use crate::client::Exchange;
+use crate::envelope::{self, Mismatch, Outcome};
+
+/// What one answer said, as far as it could be read.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observed {
+    Success,
+    Error(String),
+    /// Not a readable envelope.
+    Unreadable,
+}
+
+impl Observed {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Error(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Observed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Success => f.write_str("success"),
+            Self::Error(code) => f.write_str(code),
+            Self::Unreadable => f.write_str("an unreadable answer"),
+        }
+    }
+}
+
+/// The result of checking one exchange.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub request_id: Option<String>,
+    pub observed: Observed,
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Reads what an answer said even when its envelope is broken, so that a
+/// report can still show the code.
+fn observe_leniently(body: &[u8]) -> (Option<String>, Observed) {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return (None, Observed::Unreadable);
+    };
+    let response = &value["Response"];
+    let request_id = response["RequestId"].as_str().map(str::to_string);
+    let observed = match &response["Error"]["Code"] {
+        Value::String(code) => Observed::Error(code.clone()),
+        _ if response.is_object() && response.get("Error").is_none() => Observed::Success,
+        _ => Observed::Unreadable,
+    };
+    (request_id, observed)
+}
+
+/// Checks one exchange of `action` against the contract, the catalog and
+/// `expect`, as answered by a target of kind `target`.
+pub fn exchange(
+    action: &str,
+    exchange: &Exchange,
+    expect: &Expect,
+    target: TargetKind,
+    catalog: &Catalog,
+) -> Checked {
+    let mut out = Vec::new();
+    let parsed = envelope::check(
+        exchange.status,
+        exchange.content_type.as_deref(),
+        &exchange.body,
+    );
+    let (request_id, outcome) = match parsed {
+        Ok(env) => (Some(env.request_id), Some(env.outcome)),
+        Err(found) => {
+            out.extend(found);
+            let (id, _) = observe_leniently(&exchange.body);
+            (id, None)
+        }
+    };
+    let observed = match &outcome {
+        Some(Outcome::Success(_)) => Observed::Success,
+        Some(Outcome::Error { code, .. }) => Observed::Error(code.clone()),
+        None => observe_leniently(&exchange.body).1,
+    };
+    if let Some(outcome) = &outcome {
+        catalog_checks(action, outcome, expect, catalog, &mut out);
+    }
+    expectation(&observed, outcome.as_ref(), expect, target, &mut out);
+    Checked {
+        request_id,
+        observed,
+        mismatches: out,
+    }
+}
+
+/// The code is documented for the action (or common); a success carries
+/// exactly the documented output fields.
+fn catalog_checks(
+    action: &str,
+    outcome: &Outcome,
+    expect: &Expect,
+    catalog: &Catalog,
+    out: &mut Vec<Mismatch>,
+) {
+    match outcome {
+        Outcome::Error { code, .. } => {
+            // A code the case names on purpose (an undocumented code a
+            // document example shows) is a recorded finding, not a failure.
+            let named = expect.codes().any(|c| c == code);
+            if !named && !catalog.allows(action, code) {
+                out.push(Mismatch::new(
+                    "Response.Error.Code",
+                    format!("a code documented for {action} or a common code"),
+                    format!("{code:?}"),
+                ));
+            }
+        }
+        Outcome::Success(fields) => {
+            let Some(documented) = catalog.action(action) else {
+                out.push(Mismatch::new(
+                    "Response",
+                    format!("a documented action (no success for {action:?})"),
+                    "a success answer",
+                ));
+                return;
+            };
+            for key in fields.keys() {
+                if !documented.outputs.iter().any(|f| &f.name == key) {
+                    out.push(Mismatch::new(
+                        format!("Response.{key}"),
+                        format!("only documented {action} output fields"),
+                        "an undocumented field",
+                    ));
+                }
+            }
+            for field in documented.outputs.iter().filter(|f| f.always) {
+                if !fields.contains_key(&field.name) {
+                    out.push(Mismatch::new(
+                        format!("Response.{}", field.name),
+                        "present (a documented output field)",
+                        "absent",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn expectation(
+    observed: &Observed,
+    outcome: Option<&Outcome>,
+    expect: &Expect,
+    target: TargetKind,
+    out: &mut Vec<Mismatch>,
+) {
+    let describe = || match outcome {
+        Some(Outcome::Error { code, message }) => format!("error {code} ({message:?})"),
+        _ => observed.to_string(),
+    };
+    if expect.is_success() {
+        match outcome {
+            Some(Outcome::Success(fields)) => {
+                for (name, want) in &expect.values {
+                    match fields.get(name) {
+                        Some(got) if got == want => {}
+                        got => out.push(Mismatch::new(
+                            format!("Response.{name}"),
+                            want.to_string(),
+                            got.map_or_else(|| "absent".to_string(), Value::to_string),
+                        )),
+                    }
+                }
+            }
+            _ => out.push(Mismatch::new("outcome", "success", describe())),
+        }
+        return;
+    }
+    let found = observed.code();
+    if let Some(code) = &expect.code {
+        if found != Some(code.as_str()) {
+            out.push(Mismatch::new("Response.Error.Code", code, describe()));
+        }
+        return;
+    }
+    let pinned = expect.pinned.as_deref().filter(|_| target.is_emulator());
+    match (found, pinned) {
+        (Some(code), Some(pin)) if code != pin => out.push(Mismatch::new(
+            "Response.Error.Code",
+            format!(
+                "{pin} (the emulator's pinned choice among {:?})",
+                expect.any_of
+            ),
+            describe(),
+        )),
+        (Some(code), _) if expect.any_of.iter().any(|c| c == code) => {}
+        _ => out.push(Mismatch::new(
+            "Response.Error.Code",
+            format!("one of {:?}", expect.any_of),
+            describe(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Prepared;
+    use std::time::Duration;
+
+    fn answer(body: Value) -> Exchange {
+        Exchange {
+            request: Prepared {
+                method: "POST".into(),
+                target: "/".into(),
+                headers: vec![],
+                body: vec![],
+            },
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: serde_json::to_vec(&body).unwrap(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn error(code: &str) -> Exchange {
+        answer(envelope::error(&envelope::new_request_id(), code, "m"))
+    }
+
+    fn expect_code(code: &str) -> Expect {
+        Expect {
+            code: Some(code.into()),
+            ..Expect::default()
+        }
+    }
+
+    #[test]
+    fn names_the_code_that_differs() {
+        let c = exchange(
+            "DeletePerson",
+            &error("AuthFailure.SignatureFailure"),
+            &expect_code("AuthFailure.SignatureExpire"),
+            TargetKind::Emulator,
+            Catalog::get(),
+        );
+        assert_eq!(c.mismatches.len(), 1, "{:?}", c.mismatches);
+        assert_eq!(c.mismatches[0].field, "Response.Error.Code");
+        assert_eq!(c.mismatches[0].expected, "AuthFailure.SignatureExpire");
+    }
+
+    #[test]
+    fn a_success_for_deleteperson_holds_only_request_id() {
+        let mut fields = serde_json::Map::new();
+        fields.insert("Deleted".into(), Value::Bool(true));
+        let c = exchange(
+            "DeletePerson",
+            &answer(envelope::success(&envelope::new_request_id(), fields)),
+            &Expect::success(),
+            TargetKind::Emulator,
+            Catalog::get(),
+        );
+        assert_eq!(c.observed, Observed::Success);
+        assert_eq!(c.mismatches[0].field, "Response.Deleted");
+    }
+
+    #[test]
+    fn pins_the_emulator_but_lets_live_choose() {
+        let expect = Expect {
+            any_of: vec!["A.B".into(), "AuthFailure.SignatureFailure".into()],
+            pinned: Some("A.B".into()),
+            ..Expect::default()
+        };
+        let live = exchange(
+            "DeletePerson",
+            &error("AuthFailure.SignatureFailure"),
+            &expect,
+            TargetKind::Live,
+            Catalog::get(),
+        );
+        assert!(live.mismatches.is_empty(), "{:?}", live.mismatches);
+        let emulated = exchange(
+            "DeletePerson",
+            &error("AuthFailure.SignatureFailure"),
+            &expect,
+            TargetKind::Serve,
+            Catalog::get(),
+        );
+        assert_eq!(emulated.mismatches.len(), 1);
+    }
+}

@@ -1,0 +1,419 @@
+//! One function per emulated action: value rules (through
+//! [`crate::api::validate`]), then the state change under the lock.
+//!
+//! Parameters arrive shape-checked ([`super::params`]): a required
+//! parameter is present and every value has its documented JSON type.
+
+use std::sync::Mutex;
+
+use base64::Engine as _;
+
+use crate::api::validate::{self, IdKind, NameKind};
+
+use super::params::Params;
+use super::state::{self, MAX_GROUP_DESCRIPTIONS, Outcome, Reject, State};
+
+/// The actions the emulator implements.
+pub(crate) const COVERED: &[&str] = &[
+    "CreateGroup",
+    "DeleteGroup",
+    "GetGroupList",
+    "GetGroupInfo",
+    "ModifyGroup",
+    "CreatePerson",
+    "DeletePerson",
+    "DeletePersonFromGroup",
+    "GetPersonList",
+    "GetPersonListNum",
+    "GetPersonBaseInfo",
+    "GetPersonGroupInfo",
+    "ModifyPersonBaseInfo",
+    "ModifyPersonGroupInfo",
+    "CopyPerson",
+    "CreateFace",
+    "DeleteFace",
+];
+
+/// The other actions of iai 2020-03-03: known, but not emulated.
+pub(crate) const NOT_COVERED: &[&str] = &[
+    "SearchFaces",
+    "SearchFacesReturnsByGroup",
+    "SearchPersons",
+    "SearchPersonsReturnsByGroup",
+    "VerifyFace",
+    "VerifyPerson",
+    "UpgradeGroupFaceModelVersion",
+    "RevertGroupFaceModelVersion",
+    "GetUpgradeGroupFaceModelVersionJobList",
+    "GetUpgradeGroupFaceModelVersionResult",
+    "AnalyzeDenseLandmarks",
+    "AnalyzeFace",
+    "CompareFace",
+    "CompareMaskFace",
+    "DetectFace",
+    "DetectFaceAttributes",
+    "DetectFaceSimilarity",
+    "DetectLiveFaceAccurate",
+];
+
+/// The actions that change a person, serialized per PersonId: a second
+/// one while the first runs answers `FailedOperation.ConflictOperation`.
+pub(crate) const PERSON_WRITES: &[&str] = &[
+    "CreatePerson",
+    "DeletePerson",
+    "DeletePersonFromGroup",
+    "ModifyPersonBaseInfo",
+    "ModifyPersonGroupInfo",
+    "CopyPerson",
+    "CreateFace",
+    "DeleteFace",
+];
+
+/// Largest Base64 image, in bytes of Base64 text.
+pub(crate) const MAX_IMAGE_BASE64: usize = 5 * 1024 * 1024;
+/// Most images per CreateFace call.
+pub(crate) const MAX_FACES_PER_CALL: usize = 4;
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    // A panic under the lock cannot leave a half-done action (each action
+    // validates before it mutates), so a poisoned lock is still usable.
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn id(kind: IdKind, value: Option<&str>) -> Result<&str, Reject> {
+    let value = value.unwrap_or_default();
+    validate::check_id(kind, value).map_err(Reject::new)?;
+    Ok(value)
+}
+
+fn name(kind: NameKind, value: Option<&str>) -> Result<Option<&str>, Reject> {
+    match value {
+        Some(v) => validate::check_name(kind, v)
+            .map(|()| Some(v))
+            .map_err(Reject::new),
+        None => Ok(None),
+    }
+}
+
+fn gender(value: Option<i64>) -> Result<u8, Reject> {
+    let g = value.unwrap_or(0);
+    validate::check_gender(g).map_err(Reject::new)?;
+    Ok(u8::try_from(g).unwrap_or_default())
+}
+
+/// `Offset` and `Limit`: defaults 0 and 10; Limit from 1 to `max`.
+fn page(p: &Params<'_>, max: i64) -> Result<(usize, usize), Reject> {
+    let offset = p.int("Offset").unwrap_or(0);
+    let limit = p.int("Limit").unwrap_or(10);
+    if offset < 0 {
+        return Err(Reject::with(
+            "InvalidParameter",
+            "the value type of parameter `Offset` is not valid",
+        ));
+    }
+    if limit < 0 {
+        return Err(Reject::with(
+            "InvalidParameter",
+            "the value type of parameter `Limit` is not valid",
+        ));
+    }
+    if limit == 0 || limit > max {
+        return Err(Reject::with(
+            "InvalidParameterValue.LimitExceed",
+            format!("Limit must be from 1 to {max}"),
+        ));
+    }
+    Ok((
+        usize::try_from(offset).unwrap_or(usize::MAX),
+        usize::try_from(limit).unwrap_or(0),
+    ))
+}
+
+/// Person description values: at most 5, unique indexes, 0 to 60 characters.
+fn person_descriptions<'a>(p: &Params<'a>) -> Result<Vec<(u64, &'a str)>, Reject> {
+    let pairs = p.pairs(
+        "PersonExDescriptionInfos",
+        "PersonExDescriptionIndex",
+        "PersonExDescription",
+    )?;
+    if pairs.len() > MAX_GROUP_DESCRIPTIONS {
+        return Err("InvalidParameterValue.PersonExDescriptionInfosExceed".into());
+    }
+    for (i, (index, text)) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|(j, _)| j == index) {
+            return Err("InvalidParameterValue.PersonExDescriptionsNameIdentical".into());
+        }
+        if text.chars().count() > validate::MAX_DESCRIPTION_VALUE_CHARS {
+            return Err("InvalidParameterValue.PersonExDescriptionsNameTooLong".into());
+        }
+    }
+    Ok(pairs)
+}
+
+/// Whether bytes start like a JPEG, PNG or BMP file.
+fn is_supported_image(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A])
+        || (bytes.starts_with(b"BM") && bytes.len() >= 26)
+}
+
+/// Checks one Base64 image: `Ok(true)` for a decodable JPEG/PNG/BMP (one
+/// face), `Ok(false)` for anything else.
+fn image(value: &str) -> Result<bool, Reject> {
+    if value.is_empty() {
+        return Err("InvalidParameterValue.ImageEmpty".into());
+    }
+    if value.len() > MAX_IMAGE_BASE64 {
+        return Err("FailedOperation.ImageSizeExceed".into());
+    }
+    let engine = base64::engine::general_purpose::STANDARD;
+    Ok(engine
+        .decode(value.trim())
+        .is_ok_and(|bytes| is_supported_image(&bytes)))
+}
+
+/// A well-formed http(s) URL with a host. Not fetched.
+fn url(value: &str) -> Result<(), Reject> {
+    let rest = value
+        .strip_prefix("http://")
+        .or_else(|| value.strip_prefix("https://"))
+        .ok_or(Reject::new("InvalidParameterValue.UrlIllegal"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]@_%".contains(c));
+    if !host_ok || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("InvalidParameterValue.UrlIllegal".into());
+    }
+    Ok(())
+}
+
+/// The images of CreatePerson (`Url` or `Image`) or CreateFace (`Urls` or
+/// `Images`): Urls win when both are given, as documented.
+fn faces(urls: Option<Vec<&str>>, images: Option<Vec<&str>>) -> Result<Vec<bool>, Reject> {
+    if let Some(urls) = urls.filter(|u| !u.is_empty()) {
+        if urls.len() > MAX_FACES_PER_CALL {
+            return Err("InvalidParameterValue.UploadFaceNumExceed".into());
+        }
+        for u in &urls {
+            url(u)?;
+        }
+        return Ok(vec![true; urls.len()]);
+    }
+    let images = images.unwrap_or_default();
+    if images.is_empty() {
+        return Err("InvalidParameterValue.ImageEmpty".into());
+    }
+    if images.len() > MAX_FACES_PER_CALL {
+        return Err("InvalidParameterValue.UploadFaceNumExceed".into());
+    }
+    images.iter().map(|i| image(i)).collect()
+}
+
+fn control_level(p: &Params<'_>, name: &str, max: i64, code: &'static str) -> Result<(), Reject> {
+    match p.int(name) {
+        Some(v) if v < 0 => Err(Reject::with(
+            "InvalidParameter",
+            format!("the value type of parameter `{name}` is not valid"),
+        )),
+        Some(v) if v > max => Err(code.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Runs a covered action. `None` when the action is not one of [`COVERED`].
+pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Outcome> {
+    Some(match action {
+        "CreateGroup" => create_group(p, st),
+        "DeleteGroup" => id(IdKind::Group, p.str("GroupId")).and_then(|g| lock(st).delete_group(g)),
+        "GetGroupList" => page(p, 1000).and_then(|(o, l)| lock(st).group_list(o, l)),
+        "GetGroupInfo" => {
+            id(IdKind::Group, p.str("GroupId")).and_then(|g| lock(st).group_info_of(g))
+        }
+        "ModifyGroup" => modify_group(p, st),
+        "CreatePerson" => create_person(p, st),
+        "DeletePerson" => {
+            id(IdKind::Person, p.str("PersonId")).and_then(|i| lock(st).delete_person(i))
+        }
+        "DeletePersonFromGroup" => (|| {
+            let person = id(IdKind::Person, p.str("PersonId"))?;
+            let group = id(IdKind::Group, p.str("GroupId"))?;
+            lock(st).delete_person_from_group(person, group)
+        })(),
+        "GetPersonList" => (|| {
+            let group = id(IdKind::Group, p.str("GroupId"))?;
+            let (o, l) = page(p, 1000)?;
+            lock(st).person_list(group, o, l)
+        })(),
+        "GetPersonListNum" => {
+            id(IdKind::Group, p.str("GroupId")).and_then(|g| lock(st).person_list_num(g))
+        }
+        "GetPersonBaseInfo" => {
+            id(IdKind::Person, p.str("PersonId")).and_then(|i| lock(st).person_base_info(i))
+        }
+        "GetPersonGroupInfo" => (|| {
+            let person = id(IdKind::Person, p.str("PersonId"))?;
+            let (o, l) = page(p, 100)?;
+            lock(st).person_group_info(person, o, l)
+        })(),
+        "ModifyPersonBaseInfo" => (|| {
+            let person = id(IdKind::Person, p.str("PersonId"))?;
+            let new_name = name(NameKind::PersonName, p.str("PersonName"))?;
+            let new_gender = match p.int("Gender") {
+                Some(g) => Some(gender(Some(g))?),
+                None => None,
+            };
+            lock(st).modify_person_base_info(person, new_name, new_gender)
+        })(),
+        "ModifyPersonGroupInfo" => (|| {
+            let group = id(IdKind::Group, p.str("GroupId"))?;
+            let person = id(IdKind::Person, p.str("PersonId"))?;
+            let descriptions = person_descriptions(p)?;
+            lock(st).modify_person_group_info(group, person, &descriptions)
+        })(),
+        "CopyPerson" => (|| {
+            let person = id(IdKind::Person, p.str("PersonId"))?;
+            let groups = p.strs("GroupIds").unwrap_or_default();
+            if groups.len() > state::MAX_GROUPS_PER_PERSON {
+                return Err("InvalidParameterValue.GroupIdsExceed".into());
+            }
+            for g in &groups {
+                id(IdKind::Group, Some(g))?;
+            }
+            lock(st).copy_person(person, &groups)
+        })(),
+        "CreateFace" => (|| {
+            let person = id(IdKind::Person, p.str("PersonId"))?;
+            if let Some(t) = p.float("FaceMatchThreshold")
+                && !(0.0..=100.0).contains(&t)
+            {
+                return Err("InvalidParameterValue.FaceMatchThresholdIllegal".into());
+            }
+            control_level(
+                p,
+                "QualityControl",
+                4,
+                "InvalidParameterValue.QualityControlIllegal",
+            )?;
+            let decoded = faces(p.strs("Urls"), p.strs("Images"))?;
+            lock(st).create_face(person, &decoded)
+        })(),
+        "DeleteFace" => (|| {
+            let person = id(IdKind::Person, p.str("PersonId"))?;
+            let face_ids = p.strs("FaceIds").unwrap_or_default();
+            lock(st).delete_face(person, &face_ids)
+        })(),
+        _ => return None,
+    })
+}
+
+fn create_group(p: &Params<'_>, st: &Mutex<State>) -> Outcome {
+    let group_name = name(NameKind::GroupName, p.str("GroupName"))?.unwrap_or_default();
+    let group = id(IdKind::Group, p.str("GroupId"))?;
+    let descriptions = p.strs("GroupExDescriptions").unwrap_or_default();
+    if descriptions.len() > MAX_GROUP_DESCRIPTIONS {
+        return Err("InvalidParameterValue.GroupExDescriptionsExceed".into());
+    }
+    for (i, d) in descriptions.iter().enumerate() {
+        validate::check_name(NameKind::GroupDescriptionName, d).map_err(Reject::new)?;
+        if descriptions[..i].contains(d) {
+            return Err("InvalidParameterValue.GroupExDescriptionsNameIdentical".into());
+        }
+    }
+    let tag = name(NameKind::GroupTag, p.str("Tag"))?.unwrap_or_default();
+    let version = state::model_version(p.str("FaceModelVersion"))
+        .ok_or(Reject::new("InvalidParameterValue.FaceModelVersionIllegal"))?;
+    lock(st).create_group(group, group_name, &descriptions, tag, version, now_ms())
+}
+
+fn modify_group(p: &Params<'_>, st: &Mutex<State>) -> Outcome {
+    let group = id(IdKind::Group, p.str("GroupId"))?;
+    let new_name = name(NameKind::GroupName, p.str("GroupName"))?;
+    let tag = name(NameKind::GroupTag, p.str("Tag"))?;
+    let infos = p.pairs(
+        "GroupExDescriptionInfos",
+        "GroupExDescriptionIndex",
+        "GroupExDescription",
+    )?;
+    if infos.len() > MAX_GROUP_DESCRIPTIONS {
+        return Err("InvalidParameterValue.GroupExDescriptionsExceed".into());
+    }
+    for (i, (index, text)) in infos.iter().enumerate() {
+        validate::check_name(NameKind::GroupDescriptionName, text).map_err(Reject::new)?;
+        if infos[..i].iter().any(|(j, t)| j == index || t == text) {
+            return Err("InvalidParameterValue.GroupExDescriptionsNameIdentical".into());
+        }
+    }
+    lock(st).modify_group(group, new_name, &infos, tag)
+}
+
+fn create_person(p: &Params<'_>, st: &Mutex<State>) -> Outcome {
+    let group = id(IdKind::Group, p.str("GroupId"))?;
+    let person_name = name(NameKind::PersonName, p.str("PersonName"))?.unwrap_or_default();
+    let person = id(IdKind::Person, p.str("PersonId"))?;
+    let g = gender(p.int("Gender"))?;
+    let descriptions = person_descriptions(p)?;
+    control_level(
+        p,
+        "QualityControl",
+        4,
+        "InvalidParameterValue.QualityControlIllegal",
+    )?;
+    control_level(
+        p,
+        "UniquePersonControl",
+        4,
+        "InvalidParameterValue.UniquePersonControlIllegal",
+    )?;
+    let decoded = faces(
+        p.str("Url").filter(|u| !u.is_empty()).map(|u| vec![u]),
+        p.str("Image").map(|i| vec![i]),
+    )?;
+    if decoded.first() != Some(&true) {
+        return Err("FailedOperation.ImageDecodeFailed".into());
+    }
+    lock(st).create_person(group, person, person_name, g, &descriptions, now_ms())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_image_formats_by_their_magic() {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        assert_eq!(image(&b64(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0])), Ok(true));
+        assert_eq!(image(&b64(b"\x89PNG\r\n\x1a\n....")), Ok(true));
+        assert_eq!(image(&b64(b"GIF89a......")), Ok(false));
+        assert_eq!(image("@@not base64@@"), Ok(false));
+        assert_eq!(
+            image("").unwrap_err().code,
+            "InvalidParameterValue.ImageEmpty"
+        );
+        let huge = "A".repeat(MAX_IMAGE_BASE64 + 4);
+        assert_eq!(
+            image(&huge).unwrap_err().code,
+            "FailedOperation.ImageSizeExceed"
+        );
+    }
+
+    #[test]
+    fn accepts_only_http_urls_with_a_host() {
+        assert!(url("http://test.image.myqcloud.com/testA.jpg").is_ok());
+        assert!(url("https://127.0.0.1:8080/a.png?x=1").is_ok());
+        for bad in ["ftp://x/a.jpg", "http://", "http:///a", "http://a b/c", "x"] {
+            assert_eq!(
+                url(bad).unwrap_err().code,
+                "InvalidParameterValue.UrlIllegal",
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The control API under `/__emulator/`: faults, reset, state, account,
+//! seed. JSON in and out, no signature; a path the Tencent API never uses.
+
+use serde_json::{Value, json};
+
+use super::faults::{Account, FaultSpec};
+use super::service::Service;
+
+/// A control answer: an HTTP status and a JSON body.
+pub(crate) type Reply = (u16, Value);
+
+fn bad(message: impl std::fmt::Display) -> Reply {
+    (400, json!({ "error": message.to_string() }))
+}
+
+fn body_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
+    serde_json::from_slice(body).map_err(|e| bad(format!("the body is not the expected JSON: {e}")))
+}
+
+/// Answers one control request; `None` for a path that is not ours.
+pub(crate) fn handle(svc: &Service, method: &str, path: &str, body: &[u8]) -> Option<Reply> {
+    let reply = match (method, path) {
+        ("POST", "/__emulator/faults") => match body_json::<FaultSpec>(body) {
+            Ok(spec) => match spec.validate() {
+                Ok(()) => (200, json!({ "id": svc.faults.add(spec) })),
+                Err(e) => bad(e),
+            },
+            Err(r) => r,
+        },
+        ("GET", "/__emulator/faults") => (200, json!({ "faults": svc.faults.list() })),
+        ("DELETE", "/__emulator/faults") => {
+            svc.faults.clear();
+            (200, json!({ "cleared": true }))
+        }
+        ("POST", "/__emulator/reset") => {
+            svc.reset();
+            (200, json!({ "reset": true }))
+        }
+        ("GET", "/__emulator/state") => {
+            let state = svc.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut view = state.snapshot(10_000);
+            if let Value::Object(map) = &mut view {
+                map.insert("account".into(), json!(svc.account().name()));
+            }
+            (200, view)
+        }
+        ("GET", "/__emulator/account") => (200, json!({ "state": svc.account().name() })),
+        ("POST", "/__emulator/account") => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Body {
+                state: String,
+            }
+            match body_json::<Body>(body) {
+                Ok(b) => match Account::parse(&b.state) {
+                    Some(a) => {
+                        svc.set_account(a);
+                        (200, json!({ "state": a.name(), "code": a.code() }))
+                    }
+                    None => bad(format!(
+                        "unknown account state {:?}; one of: {}",
+                        b.state,
+                        Account::ALL
+                            .iter()
+                            .map(|(n, ..)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                },
+                Err(r) => r,
+            }
+        }
+        ("POST", "/__emulator/seed") => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Body {
+                group_id: String,
+                #[serde(default = "default_prefix")]
+                prefix: String,
+                count: u64,
+            }
+            fn default_prefix() -> String {
+                "seed-".into()
+            }
+            match body_json::<Body>(body) {
+                Ok(b) if b.count <= 5_000_000 => {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as u64);
+                    let added = svc.state.lock().unwrap_or_else(|e| e.into_inner()).seed(
+                        &b.group_id,
+                        &b.prefix,
+                        b.count,
+                        now,
+                    );
+                    (200, json!({ "added": added }))
+                }
+                Ok(_) => bad("count is limited to 5000000"),
+                Err(r) => r,
+            }
+        }
+        (_, p) if p.starts_with("/__emulator/") => (
+            404,
+            json!({ "error": format!("no control endpoint {method} {p}") }),
+        ),
+        _ => return None,
+    };
+    Some(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::KeyStore;
+
+    #[test]
+    fn refuses_codes_outside_the_catalog() {
+        let svc = Service::new(KeyStore::default(), None);
+        let (status, body) = handle(
+            &svc,
+            "POST",
+            "/__emulator/faults",
+            br#"{"code":"Nope.Nope"}"#,
+        )
+        .unwrap();
+        assert_eq!(status, 400, "{body}");
+        assert!(body["error"].as_str().unwrap().contains("Nope.Nope"));
+        let (status, _) =
+            handle(&svc, "POST", "/__emulator/faults", br#"{"latency_ms": 3}"#).unwrap();
+        assert_eq!(status, 200);
+        let (_, list) = handle(&svc, "GET", "/__emulator/faults", b"").unwrap();
+        assert_eq!(list["faults"].as_array().unwrap().len(), 1);
+        handle(&svc, "POST", "/__emulator/reset", b"").unwrap();
+        assert!(svc.faults.is_empty());
+        assert!(handle(&svc, "GET", "/", b"").is_none());
+    }
+}

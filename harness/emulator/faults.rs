@@ -1,0 +1,411 @@
+//! Faults on demand: an error code, added latency, or both, for the calls
+//! that match (an action, a PersonId, the next N calls, a probability).
+//!
+//! Also the two account-wide switches: the account's billing state and
+//! the rate limit.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::Catalog;
+
+/// One fault, as `--fault`, the control API and [`super::Config`] give it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// The `Error.Code` to answer; it must be in the catalog. Empty when
+    /// the fault only adds latency.
+    #[serde(default)]
+    pub code: String,
+    /// Only calls of this action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Only calls whose `PersonId` is this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<String>,
+    /// The next N matching calls; `None`: until cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// The chance, from 0 to 1, that a matching call is hit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Delay before answering, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    /// The `Error.Message`; the catalog's description when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Why a fault spec is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FaultError {
+    #[error("the code {0:?} is not in the error catalog")]
+    UnknownCode(String),
+    #[error("a fault needs a code, a latency, or both")]
+    Empty,
+    #[error("probability must be from 0 to 1, got {0}")]
+    Probability(String),
+    #[error("count must be at least 1")]
+    ZeroCount,
+    #[error("cannot parse the fault spec: {0}")]
+    Syntax(String),
+}
+
+impl FaultSpec {
+    /// Checks the spec: a catalog code or a latency, sane numbers.
+    pub fn validate(&self) -> Result<(), FaultError> {
+        if self.code.is_empty() && self.latency_ms.is_none() {
+            return Err(FaultError::Empty);
+        }
+        if !self.code.is_empty() && Catalog::get().code(&self.code).is_none() {
+            return Err(FaultError::UnknownCode(self.code.clone()));
+        }
+        if let Some(p) = self.probability
+            && !(0.0..=1.0).contains(&p)
+        {
+            return Err(FaultError::Probability(p.to_string()));
+        }
+        if self.count == Some(0) {
+            return Err(FaultError::ZeroCount);
+        }
+        Ok(())
+    }
+
+    /// Parses the `--fault` syntax: a JSON object, or comma-separated
+    /// `key=value` pairs with keys `code`, `action`, `person_id` (or
+    /// `person`), `count`, `probability`, `latency_ms` (or `latency`, which
+    /// takes `250ms` or `2s`) and `message` (last, it may hold commas).
+    pub fn parse(text: &str) -> Result<Self, FaultError> {
+        let text = text.trim();
+        if text.starts_with('{') {
+            let spec: Self =
+                serde_json::from_str(text).map_err(|e| FaultError::Syntax(e.to_string()))?;
+            spec.validate()?;
+            return Ok(spec);
+        }
+        let mut spec = Self::default();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (key, after) = rest
+                .split_once('=')
+                .ok_or_else(|| FaultError::Syntax(format!("expected key=value in {rest:?}")))?;
+            let key = key.trim();
+            let (value, next) = if key == "message" {
+                (after, "")
+            } else {
+                after.split_once(',').unwrap_or((after, ""))
+            };
+            rest = next;
+            let number = |v: &str| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| FaultError::Syntax(format!("{key}: not a number: {v:?}")))
+            };
+            match key {
+                "code" => spec.code = value.trim().to_string(),
+                "action" => spec.action = Some(value.trim().to_string()),
+                "person_id" | "person" => spec.person_id = Some(value.trim().to_string()),
+                "count" => {
+                    spec.count =
+                        Some(u32::try_from(number(value)?).map_err(|_| {
+                            FaultError::Syntax(format!("count: too large: {value:?}"))
+                        })?);
+                }
+                "probability" => {
+                    spec.probability = Some(
+                        value
+                            .trim()
+                            .parse::<f64>()
+                            .map_err(|_| FaultError::Probability(value.to_string()))?,
+                    );
+                }
+                "latency_ms" => spec.latency_ms = Some(number(value)?),
+                "latency" => {
+                    let v = value.trim();
+                    spec.latency_ms = Some(if let Some(ms) = v.strip_suffix("ms") {
+                        number(ms)?
+                    } else if let Some(s) = v.strip_suffix('s') {
+                        number(s)?.saturating_mul(1000)
+                    } else {
+                        number(v)?
+                    });
+                }
+                "message" => spec.message = Some(value.to_string()),
+                other => return Err(FaultError::Syntax(format!("unknown key {other:?}"))),
+            }
+        }
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+#[derive(Debug)]
+struct Active {
+    id: u64,
+    spec: FaultSpec,
+    remaining: Option<u32>,
+}
+
+/// The faults in force.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    inner: Mutex<(u64, Vec<Active>)>,
+}
+
+/// What the faults decided for one call.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Hit {
+    pub(crate) code: Option<(String, Option<String>)>,
+    pub(crate) latency: Duration,
+}
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, Vec<Active>)> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a validated fault; returns its id.
+    pub(crate) fn add(&self, spec: FaultSpec) -> u64 {
+        let mut g = self.lock();
+        g.0 += 1;
+        let id = g.0;
+        let remaining = spec.count;
+        g.1.push(Active {
+            id,
+            spec,
+            remaining,
+        });
+        id
+    }
+
+    pub(crate) fn clear(&self) {
+        self.lock().1.clear();
+    }
+
+    pub(crate) fn list(&self) -> serde_json::Value {
+        let g = self.lock();
+        serde_json::Value::Array(
+            g.1.iter()
+                .map(|a| {
+                    serde_json::json!({
+                        "id": a.id,
+                        "spec": a.spec,
+                        "remaining": a.remaining,
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().1.is_empty()
+    }
+
+    /// Decides for one call: every matching fault adds its latency and
+    /// uses up one of its count; the first with a code answers it.
+    pub(crate) fn take(&self, action: &str, person_id: Option<&str>) -> Hit {
+        let mut hit = Hit::default();
+        let mut g = self.lock();
+        for a in g.1.iter_mut() {
+            if a.spec.action.as_deref().is_some_and(|x| x != action)
+                || a.spec
+                    .person_id
+                    .as_deref()
+                    .is_some_and(|x| Some(x) != person_id)
+                || a.remaining == Some(0)
+            {
+                continue;
+            }
+            if let Some(p) = a.spec.probability
+                && rand::random::<f64>() >= p
+            {
+                continue;
+            }
+            if let Some(n) = a.remaining.as_mut() {
+                *n -= 1;
+            }
+            hit.latency += Duration::from_millis(a.spec.latency_ms.unwrap_or(0));
+            if hit.code.is_none() && !a.spec.code.is_empty() {
+                hit.code = Some((a.spec.code.clone(), a.spec.message.clone()));
+            }
+        }
+        g.1.retain(|a| a.remaining != Some(0));
+        hit
+    }
+}
+
+/// The account's billing state, set by `POST /__emulator/account`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Account {
+    #[default]
+    Normal,
+    Arrears,
+    Frozen,
+    Suspended,
+    NotActivated,
+    LowBalance,
+    Recovered,
+    Delivering,
+    Unknown,
+    ChargeException,
+}
+
+impl Account {
+    /// The names `POST /__emulator/account` takes, with their codes.
+    pub(crate) const ALL: &[(&'static str, Account, Option<&'static str>)] = &[
+        ("normal", Account::Normal, None),
+        (
+            "arrears",
+            Account::Arrears,
+            Some("ResourceUnavailable.InArrears"),
+        ),
+        (
+            "frozen",
+            Account::Frozen,
+            Some("ResourceUnavailable.Freeze"),
+        ),
+        (
+            "suspended",
+            Account::Suspended,
+            Some("ResourceUnavailable.StopUsing"),
+        ),
+        (
+            "not_activated",
+            Account::NotActivated,
+            Some("ResourceUnavailable.NotExist"),
+        ),
+        (
+            "low_balance",
+            Account::LowBalance,
+            Some("ResourceUnavailable.LowBalance"),
+        ),
+        (
+            "recovered",
+            Account::Recovered,
+            Some("ResourceUnavailable.Recover"),
+        ),
+        (
+            "delivering",
+            Account::Delivering,
+            Some("ResourceUnavailable.Delivering"),
+        ),
+        (
+            "unknown",
+            Account::Unknown,
+            Some("ResourceUnavailable.UnknownStatus"),
+        ),
+        (
+            "charge_exception",
+            Account::ChargeException,
+            Some("ResourcesSoldOut.ChargeStatusException"),
+        ),
+    ];
+
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(n, ..)| *n == name)
+            .map(|(_, a, _)| *a)
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, a, _)| *a == self)
+            .map_or("normal", |(n, ..)| n)
+    }
+
+    /// The code every IAI call answers in this state.
+    pub(crate) fn code(self) -> Option<&'static str> {
+        Self::ALL
+            .iter()
+            .find(|(_, a, _)| *a == self)
+            .and_then(|(.., c)| *c)
+    }
+}
+
+/// A token bucket: `rate` requests per second, bursts up to `rate`.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    rate: f64,
+    inner: Mutex<(f64, Instant)>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(rate: u32) -> Self {
+        let rate = f64::from(rate.max(1));
+        Self {
+            rate,
+            inner: Mutex::new((rate, Instant::now())),
+        }
+    }
+
+    /// Takes one token; false when the bucket is empty.
+    pub(crate) fn admit(&self) -> bool {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let refill = now.duration_since(g.1).as_secs_f64() * self.rate;
+        g.0 = (g.0 + refill).min(self.rate);
+        g.1 = now;
+        if g.0 >= 1.0 {
+            g.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_flag_syntax() {
+        let s = FaultSpec::parse("latency=250ms,action=DeletePerson,person=p1,count=2").unwrap();
+        assert_eq!(s.latency_ms, Some(250));
+        assert_eq!(s.action.as_deref(), Some("DeletePerson"));
+        assert_eq!(s.person_id.as_deref(), Some("p1"));
+        assert_eq!(s.count, Some(2));
+        assert_eq!(FaultSpec::parse("action=X"), Err(FaultError::Empty));
+        assert!(matches!(
+            FaultSpec::parse("code=No.Such.Code"),
+            Err(FaultError::UnknownCode(_))
+        ));
+        assert!(FaultSpec::parse(r#"{"latency_ms": 5}"#).is_ok());
+        assert!(FaultSpec::parse("latency=1s,probability=2").is_err());
+    }
+
+    #[test]
+    fn counts_down_and_matches_by_action_and_person() {
+        let f = Faults::default();
+        f.add(FaultSpec {
+            latency_ms: Some(7),
+            action: Some("DeletePerson".into()),
+            person_id: Some("p1".into()),
+            count: Some(2),
+            ..FaultSpec::default()
+        });
+        assert_eq!(f.take("DeletePerson", Some("p2")), Hit::default());
+        assert_eq!(f.take("GetPersonBaseInfo", Some("p1")), Hit::default());
+        assert_eq!(
+            f.take("DeletePerson", Some("p1")).latency,
+            Duration::from_millis(7)
+        );
+        assert_eq!(
+            f.take("DeletePerson", Some("p1")).latency,
+            Duration::from_millis(7)
+        );
+        assert_eq!(f.take("DeletePerson", Some("p1")), Hit::default());
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn the_bucket_empties() {
+        let r = RateLimiter::new(3);
+        assert_eq!((0..5).filter(|_| r.admit()).count(), 3);
+    }
+}

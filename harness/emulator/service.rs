@@ -1,0 +1,710 @@
+//! The service core, without sockets: one request in, one envelope out.
+//!
+//! Order of checks (the README's table): request size (the transport) →
+//! method and content type → common parameters (Action, Version,
+//! Timestamp) → authentication → account state, rate limit, faults →
+//! parameter shape → value rules → existence and state.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use http::HeaderMap;
+use serde_json::{Map, Value};
+
+use crate::api::{self, Catalog};
+use crate::envelope;
+use crate::sign::KeyStore;
+use crate::sign::verify::{ReceivedTc3, ReceivedV1, VerifyPolicy, verify_tc3, verify_v1};
+
+use super::actions;
+use super::faults::{Account, Faults, RateLimiter};
+use super::params::{self, Params};
+use super::state::{Reject, State};
+
+/// A request as the transport received it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Incoming<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    /// The raw query string, without `?`.
+    pub(crate) query: &'a str,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+}
+
+/// Largest GET request (query and body), bytes.
+pub(crate) const MAX_GET: usize = 32 * 1024;
+/// Largest v1 (form) POST body, bytes.
+pub(crate) const MAX_FORM_POST: usize = 1024 * 1024;
+/// Largest TC3 POST body, bytes.
+pub(crate) const MAX_TC3_POST: usize = 10 * 1024 * 1024;
+
+/// The message of an error answer: the catalog's description of the
+/// code, or a fallback, plus what exactly was wrong.
+pub(crate) fn message(code: &str, detail: Option<&str>) -> String {
+    let base = Catalog::get()
+        .code(code)
+        .map(|c| c.description.clone())
+        .unwrap_or_else(|| format!("the request failed with {code}"));
+    let mut text = match detail {
+        Some(d) => format!("{base} ({d})"),
+        None => base,
+    };
+    if let Some(first) = text.get(0..1) {
+        let upper = first.to_ascii_uppercase();
+        text.replace_range(0..1, &upper);
+    }
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
+
+/// An error envelope with a fresh RequestId.
+pub(crate) fn error_answer(code: &str, detail: Option<&str>) -> Value {
+    envelope::error(&envelope::new_request_id(), code, &message(code, detail))
+}
+
+fn reject_answer(r: &Reject) -> Value {
+    match &r.message {
+        Some(text) => envelope::error(&envelope::new_request_id(), &r.code, text),
+        None => error_answer(&r.code, r.detail.as_deref()),
+    }
+}
+
+/// How the action parameters arrived.
+enum Body<'a> {
+    Json(&'a [u8]),
+    Pairs(Vec<(String, String)>),
+}
+
+fn pairs(text: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(text)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+}
+
+/// The emulator's service: keys, state, faults.
+#[derive(Debug)]
+pub(crate) struct Service {
+    keys: KeyStore,
+    pub(crate) state: Mutex<State>,
+    pub(crate) faults: Faults,
+    account: Mutex<Account>,
+    limiter: Option<RateLimiter>,
+    busy: Mutex<HashSet<String>>,
+}
+
+/// Marks a PersonId busy for one write; unmarks on drop.
+struct Busy<'a> {
+    set: &'a Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
+}
+
+impl Service {
+    pub(crate) fn new(keys: KeyStore, rate_limit: Option<u32>) -> Self {
+        Self {
+            keys,
+            state: Mutex::new(State::new()),
+            faults: Faults::default(),
+            account: Mutex::new(Account::Normal),
+            limiter: rate_limit.map(RateLimiter::new),
+            busy: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub(crate) fn account(&self) -> Account {
+        *self.account.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_account(&self, account: Account) {
+        *self.account.lock().unwrap_or_else(|e| e.into_inner()) = account;
+    }
+
+    pub(crate) fn reset(&self) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = State::new();
+        self.faults.clear();
+        self.set_account(Account::Normal);
+    }
+
+    fn mark_busy(&self, id: &str) -> Option<Busy<'_>> {
+        let mut set = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        if set.insert(id.to_string()) {
+            Some(Busy {
+                set: &self.busy,
+                id: id.to_string(),
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Answers one request. `now` is the verifier's clock, Unix seconds.
+    pub(crate) async fn handle(&self, req: Incoming<'_>, now: i64) -> Value {
+        match self.dispatch(req, now).await {
+            Ok(fields) => envelope::success(&envelope::new_request_id(), fields),
+            Err(r) => reject_answer(&r),
+        }
+    }
+
+    async fn dispatch(&self, req: Incoming<'_>, now: i64) -> Result<Map<String, Value>, Reject> {
+        if req.path != "/" {
+            return Err(Reject::with(
+                "UnsupportedProtocol",
+                "the API is served at the path /",
+            ));
+        }
+        let tc3 = req.headers.contains_key("authorization");
+        // Method and content type.
+        let body = match req.method {
+            "GET" => Body::Pairs(pairs(req.query.as_bytes())),
+            "POST" => {
+                let ct = header(req.headers, "content-type").unwrap_or_default();
+                let mime = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                match mime.as_str() {
+                    "application/json" if tc3 => Body::Json(req.body),
+                    "application/json" => {
+                        return Err(Reject::with(
+                            "AuthFailure.InvalidAuthorization",
+                            "application/json requests must be signed with TC3-HMAC-SHA256",
+                        ));
+                    }
+                    "application/x-www-form-urlencoded" => Body::Pairs(pairs(req.body)),
+                    _ => {
+                        return Err(Reject::with(
+                            "UnsupportedProtocol",
+                            "POST takes application/json (TC3) or application/x-www-form-urlencoded (v1)",
+                        ));
+                    }
+                }
+            }
+            other => {
+                return Err(Reject::with(
+                    "UnsupportedProtocol",
+                    format!("the HTTP method {other} is not supported; use POST or GET"),
+                ));
+            }
+        };
+        // Common parameters.
+        let common = |name: &str, header_name: &str| -> Option<String> {
+            if tc3 {
+                header(req.headers, header_name).map(|v| v.trim().to_string())
+            } else if let Body::Pairs(p) = &body {
+                p.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            } else {
+                None
+            }
+        };
+        let missing = |name: &str| {
+            Reject::with(
+                "MissingParameter",
+                format!("the common parameter `{name}` is missing"),
+            )
+        };
+        let action = common("Action", "x-tc-action")
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| missing("Action"))?;
+        let covered = actions::COVERED.contains(&action.as_str());
+        if !covered && !actions::NOT_COVERED.contains(&action.as_str()) {
+            return Err(Reject::with(
+                "InvalidAction",
+                format!(
+                    "the action `{}` does not exist in iai",
+                    action.chars().take(64).collect::<String>()
+                ),
+            ));
+        }
+        let version = common("Version", "x-tc-version")
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| missing("Version"))?;
+        if version != api::VERSION {
+            return Err(Reject::with(
+                "NoSuchVersion",
+                format!("the emulator serves iai {} only", api::VERSION),
+            ));
+        }
+        if common("Timestamp", "x-tc-timestamp").is_none_or(|t| t.is_empty()) {
+            return Err(missing("Timestamp"));
+        }
+        // Authentication.
+        let policy = VerifyPolicy::new(now, api::SERVICE);
+        let verified = if tc3 {
+            verify_tc3(
+                &ReceivedTc3 {
+                    method: req.method,
+                    query: req.query,
+                    headers: req.headers,
+                    body: req.body,
+                },
+                &self.keys,
+                &policy,
+            )
+        } else {
+            let Body::Pairs(p) = &body else {
+                return Err(Reject::new("AuthFailure.InvalidAuthorization"));
+            };
+            let host = header(req.headers, "host").unwrap_or_default();
+            verify_v1(
+                &ReceivedV1 {
+                    method: req.method,
+                    host: &host,
+                    path: req.path,
+                    params: p,
+                },
+                &self.keys,
+                &policy,
+            )
+        };
+        if let Err(e) = verified {
+            // The verifier's detail may quote the canonical request: never
+            // secrets, but long; keep the code's own message.
+            return Err(Reject::new(e.code()));
+        }
+        // Account state, rate limit, faults.
+        if let Some(code) = self.account().code() {
+            return Err(Reject::new(code));
+        }
+        if let Some(limiter) = &self.limiter
+            && !limiter.admit()
+        {
+            return Err(Reject::new("RequestLimitExceeded"));
+        }
+        let params = match &body {
+            Body::Json(bytes) => match serde_json::from_slice::<Value>(bytes) {
+                Ok(Value::Object(map)) => Ok(map),
+                Ok(_) => Err(Reject::with(
+                    "InvalidParameter",
+                    "the body must be a JSON object",
+                )),
+                Err(e) => Err(Reject::with(
+                    "InvalidParameter",
+                    format!("the body is not JSON: {e}"),
+                )),
+            },
+            Body::Pairs(p) => match Catalog::get().action(&action) {
+                Some(a) => params::unflatten(a, p),
+                None => Ok(Map::new()),
+            },
+        };
+        let person_id = params
+            .as_ref()
+            .ok()
+            .and_then(|m| m.get("PersonId"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let latency = if self.faults.is_empty() {
+            Duration::ZERO
+        } else {
+            let hit = self.faults.take(&action, person_id.as_deref());
+            if let Some((code, msg)) = hit.code {
+                tokio::time::sleep(hit.latency).await;
+                return Err(Reject {
+                    code: code.into(),
+                    detail: None,
+                    message: msg.filter(|m| !m.is_empty()),
+                });
+            }
+            hit.latency
+        };
+        if !covered {
+            return Err(Reject::with(
+                "UnsupportedOperation",
+                format!("the emulator does not cover {action}"),
+            ));
+        }
+        let Some(spec) = Catalog::get().action(&action) else {
+            return Err(Reject::with(
+                "UnsupportedOperation",
+                format!("the catalog does not describe {action}"),
+            ));
+        };
+        // Parameter shape, then value rules and state.
+        let params = params?;
+        params::check_shape(spec, &params)?;
+        let _busy = match (
+            actions::PERSON_WRITES.contains(&action.as_str()),
+            &person_id,
+        ) {
+            (true, Some(id)) => Some(
+                self.mark_busy(id)
+                    .ok_or(Reject::new("FailedOperation.ConflictOperation"))?,
+            ),
+            _ => None,
+        };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        actions::run(&action, &Params(&params), &self.state)
+            .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{CallOptions, Client, Prepared, Style};
+    use crate::sign::Credentials;
+    use serde_json::json;
+
+    const NOW: i64 = 1_764_000_000;
+    /// A 1x1 PNG's first bytes are enough: the emulator reads the magic.
+    const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+    fn creds() -> Credentials {
+        Credentials::new("AKIDtest", "testkey")
+    }
+
+    fn service() -> Service {
+        Service::new(KeyStore::new([creds()]), None)
+    }
+
+    fn client(c: Credentials) -> Client {
+        Client::new("http://127.0.0.1:9", c, Some("ap-guangzhou".into())).unwrap()
+    }
+
+    async fn send(svc: &Service, p: &Prepared) -> Value {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &p.headers {
+            headers.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        let (path, query) = p.target.split_once('?').unwrap_or((&p.target, ""));
+        let req = Incoming {
+            method: &p.method,
+            path,
+            query,
+            headers: &headers,
+            body: &p.body,
+        };
+        let answer = svc.handle(req, NOW).await;
+        let bytes = serde_json::to_vec(&answer).unwrap();
+        envelope::check(200, Some(envelope::CONTENT_TYPE), &bytes).expect("a valid envelope");
+        answer
+    }
+
+    fn prepare(c: &Client, style: Style, action: &str, params: Value) -> Prepared {
+        let Value::Object(map) = params else {
+            unreachable!()
+        };
+        c.prepare(action, &map, &CallOptions::new(style, NOW))
+            .unwrap()
+    }
+
+    async fn call(svc: &Service, action: &str, params: Value) -> Value {
+        send(
+            svc,
+            &prepare(&client(creds()), Style::Tc3PostJson, action, params),
+        )
+        .await
+    }
+
+    fn code(answer: &Value) -> &str {
+        answer["Response"]["Error"]["Code"].as_str().unwrap_or("")
+    }
+
+    async fn library(svc: &Service) {
+        let a = call(
+            svc,
+            "CreateGroup",
+            json!({"GroupId": "g1", "GroupName": "G1"}),
+        )
+        .await;
+        assert_eq!(code(&a), "", "{a}");
+        let a = call(
+            svc,
+            "CreatePerson",
+            json!({"GroupId": "g1", "PersonId": "p1", "PersonName": "P", "Image": PNG}),
+        )
+        .await;
+        assert_eq!(code(&a), "", "{a}");
+    }
+
+    #[tokio::test]
+    async fn runs_the_delete_person_flow() {
+        let svc = service();
+        library(&svc).await;
+        let info = call(&svc, "GetPersonBaseInfo", json!({"PersonId": "p1"})).await;
+        assert_eq!(info["Response"]["PersonName"], "P");
+        assert_eq!(info["Response"]["FaceIds"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            code(&call(&svc, "DeletePerson", json!({"PersonId": "p1"})).await),
+            ""
+        );
+        assert_eq!(
+            code(&call(&svc, "DeletePerson", json!({"PersonId": "p1"})).await),
+            "InvalidParameterValue.PersonIdNotExist"
+        );
+        let num = call(&svc, "GetPersonListNum", json!({"GroupId": "g1"})).await;
+        assert_eq!(
+            (
+                num["Response"]["PersonNum"].as_u64(),
+                num["Response"]["FaceNum"].as_u64()
+            ),
+            (Some(0), Some(0))
+        );
+    }
+
+    #[tokio::test]
+    async fn answers_every_signing_style() {
+        let svc = service();
+        library(&svc).await;
+        let c = client(creds());
+        for style in [
+            Style::Tc3Get,
+            Style::V1Get,
+            Style::V1PostForm,
+            Style::Tc3PostJson,
+        ] {
+            let a = send(
+                &svc,
+                &prepare(
+                    &c,
+                    style,
+                    "GetPersonGroupInfo",
+                    json!({"PersonId": "p1", "Limit": 5}),
+                ),
+            )
+            .await;
+            assert_eq!(a["Response"]["GroupNum"], 1, "{style:?}: {a}");
+        }
+    }
+
+    #[tokio::test]
+    async fn classifies_authentication_failures() {
+        let svc = service();
+        let wrong_key = Credentials::new("AKIDtest", "otherkey");
+        let a = send(
+            &svc,
+            &prepare(
+                &client(wrong_key),
+                Style::Tc3PostJson,
+                "DeletePerson",
+                json!({"PersonId": "p"}),
+            ),
+        )
+        .await;
+        assert_eq!(code(&a), "AuthFailure.SignatureFailure");
+        let unknown = Credentials::new("AKIDother", "testkey");
+        let a = send(
+            &svc,
+            &prepare(
+                &client(unknown),
+                Style::V1Get,
+                "DeletePerson",
+                json!({"PersonId": "p"}),
+            ),
+        )
+        .await;
+        assert_eq!(code(&a), "AuthFailure.SecretIdNotFound");
+        let mut tampered = prepare(
+            &client(creds()),
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        tampered.body = br#"{"PersonId":"q"}"#.to_vec();
+        assert_eq!(
+            code(&send(&svc, &tampered).await),
+            "AuthFailure.SignatureFailure"
+        );
+        let c = client(creds());
+        let Value::Object(map) = json!({"PersonId": "p"}) else {
+            unreachable!()
+        };
+        let old = c
+            .prepare(
+                "DeletePerson",
+                &map,
+                &CallOptions::new(Style::Tc3PostJson, NOW - 301),
+            )
+            .unwrap();
+        assert_eq!(code(&send(&svc, &old).await), "AuthFailure.SignatureExpire");
+        let token = Credentials::new("AKIDtest", "testkey").with_token("tok");
+        let a = send(
+            &svc,
+            &prepare(
+                &client(token),
+                Style::Tc3PostJson,
+                "DeletePerson",
+                json!({"PersonId": "p"}),
+            ),
+        )
+        .await;
+        assert_eq!(code(&a), "AuthFailure.TokenFailure");
+    }
+
+    #[tokio::test]
+    async fn classifies_protocol_and_parameter_errors() {
+        let svc = service();
+        let c = client(creds());
+        let mut put = prepare(
+            &c,
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        put.method = "PUT".into();
+        assert_eq!(code(&send(&svc, &put).await), "UnsupportedProtocol");
+        let mut bad_version = prepare(
+            &c,
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        bad_version.set_header("X-TC-Version", "2018-03-01");
+        assert_eq!(code(&send(&svc, &bad_version).await), "NoSuchVersion");
+        let mut no_action = prepare(
+            &c,
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        no_action.remove_header("X-TC-Action");
+        assert_eq!(code(&send(&svc, &no_action).await), "MissingParameter");
+        for (action, params, expected) in [
+            ("DescribeInstances", json!({}), "InvalidAction"),
+            ("SearchFaces", json!({}), "UnsupportedOperation"),
+            ("DeletePerson", json!({}), PARAMETER_EMPTY_CODE),
+            (
+                "DeletePerson",
+                json!({"PersonId": ""}),
+                PARAMETER_EMPTY_CODE,
+            ),
+            ("DeletePerson", json!({"PersonId": 5}), "InvalidParameter"),
+            (
+                "DeletePerson",
+                json!({"PersonId": "p", "X": 1}),
+                "UnknownParameter",
+            ),
+            (
+                "DeletePerson",
+                json!({"PersonId": "a b"}),
+                "InvalidParameterValue.PersonIdIllegal",
+            ),
+            (
+                "GetGroupList",
+                json!({"Limit": 1001}),
+                "InvalidParameterValue.LimitExceed",
+            ),
+            (
+                "CreatePerson",
+                json!({"GroupId": "g", "PersonId": "p", "PersonName": "P", "Image": "AAAA"}),
+                "FailedOperation.ImageDecodeFailed",
+            ),
+            (
+                "CreatePerson",
+                json!({"GroupId": "g", "PersonId": "p", "PersonName": "P", "Url": "ftp://x"}),
+                "InvalidParameterValue.UrlIllegal",
+            ),
+            (
+                "CreatePerson",
+                json!({"GroupId": "g", "PersonId": "p", "PersonName": "P"}),
+                "InvalidParameterValue.ImageEmpty",
+            ),
+            (
+                "CreatePerson",
+                json!({"GroupId": "g", "PersonId": "p", "PersonName": "P", "Image": PNG, "Gender": 3}),
+                "InvalidParameterValue.PersonGenderIllegal",
+            ),
+        ] {
+            let a = call(&svc, action, params.clone()).await;
+            assert_eq!(code(&a), expected, "{action} {params}: {a}");
+        }
+        let mut not_json = prepare(
+            &c,
+            Style::Tc3PostJson,
+            "DeletePerson",
+            json!({"PersonId": "p"}),
+        );
+        not_json.body = b"{not json".to_vec();
+        // Re-sign the broken body so that only the body is wrong.
+        let resigned = crate::sign::tc3::sign(
+            &crate::sign::Tc3Request {
+                method: "POST",
+                query: "",
+                headers: &[("content-type", "application/json"), ("host", c.host())],
+                payload: crate::sign::Payload::Signed(&not_json.body),
+            },
+            &crate::sign::tc3::SigningParams {
+                secret_id: "AKIDtest",
+                secret_key: "testkey",
+                service: "iai",
+                timestamp: NOW,
+            },
+        )
+        .unwrap();
+        not_json.set_header("Authorization", resigned.authorization);
+        assert_eq!(code(&send(&svc, &not_json).await), "InvalidParameter");
+    }
+
+    const PARAMETER_EMPTY_CODE: &str = crate::api::validate::PARAMETER_EMPTY;
+
+    #[tokio::test]
+    async fn account_state_and_faults_answer_before_parameters() {
+        let svc = service();
+        svc.set_account(Account::Arrears);
+        assert_eq!(
+            code(&call(&svc, "DeletePerson", json!({})).await),
+            "ResourceUnavailable.InArrears"
+        );
+        svc.set_account(Account::Normal);
+        svc.faults.add(crate::emulator::FaultSpec {
+            code: "FailedOperation.ServerError".into(),
+            action: Some("DeletePerson".into()),
+            count: Some(1),
+            message: Some("injected".into()),
+            ..Default::default()
+        });
+        let a = call(&svc, "DeletePerson", json!({"PersonId": "p"})).await;
+        assert_eq!(
+            (code(&a), a["Response"]["Error"]["Message"].as_str()),
+            ("FailedOperation.ServerError", Some("injected"))
+        );
+        assert_eq!(
+            code(&call(&svc, "DeletePerson", json!({"PersonId": "p"})).await),
+            "InvalidParameterValue.PersonIdNotExist"
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_to_one_person_conflict() {
+        let svc = service();
+        library(&svc).await;
+        svc.faults.add(crate::emulator::FaultSpec {
+            latency_ms: Some(200),
+            action: Some("DeletePerson".into()),
+            ..Default::default()
+        });
+        let (a, b) = tokio::join!(
+            call(&svc, "DeletePerson", json!({"PersonId": "p1"})),
+            call(&svc, "DeletePerson", json!({"PersonId": "p1"}))
+        );
+        let mut codes = [code(&a).to_string(), code(&b).to_string()];
+        codes.sort();
+        assert_eq!(codes, ["", "FailedOperation.ConflictOperation"]);
+    }
+}

@@ -1,0 +1,499 @@
+//! The runner: connects to a target, runs cases (setup, steps, teardown)
+//! concurrently with run-scoped IDs, injects faults through the emulator's
+//! control API, tampers with signed requests, and checks every exchange.
+
+mod embedded;
+pub mod normalize;
+mod tamper;
+mod target;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use tokio::sync::{RwLock, Semaphore};
+
+pub use target::{Target, TargetError};
+
+use crate::api::{self, Catalog};
+use crate::case::{Call, Case, Credential, Expect, RowInfo, Source, TargetKind, V1Digest};
+use crate::check::{self, Observed};
+use crate::client::{CallOptions, Client};
+use crate::envelope::Mismatch;
+use crate::sign::{Credentials, V1Method};
+use target::Control;
+
+/// A connected target.
+pub struct Session {
+    kind: TargetKind,
+    client: Client,
+    control: Option<Control>,
+    embedded: Option<embedded::Handle>,
+}
+
+impl Session {
+    /// Connects to `target`, starting the embedded emulator if asked.
+    pub async fn start(target: &Target) -> Result<Self, TargetError> {
+        let (client, embedded) = match target {
+            Target::Emulator => {
+                let (handle, url, credentials) =
+                    embedded::start().await.map_err(TargetError::Emulator)?;
+                let client = Client::new(&url, credentials, None)
+                    .map_err(|e| TargetError::BadUrl(e.to_string()))?;
+                (client, Some(handle))
+            }
+            Target::Url {
+                url,
+                credentials,
+                region,
+            } => {
+                let client = Client::new(url, credentials.clone(), region.clone())
+                    .map_err(|_| TargetError::BadUrl(url.clone()))?;
+                (client, None)
+            }
+        };
+        let has_control = Control::probe(client.base(), client.http()).await;
+        let control = has_control.then(|| Control {
+            base: client.base().to_string(),
+            http: client.http().clone(),
+        });
+        Ok(Self {
+            kind: target::kind_of(target, has_control),
+            client,
+            control,
+            embedded,
+        })
+    }
+
+    pub fn kind(&self) -> TargetKind {
+        self.kind
+    }
+
+    pub fn url(&self) -> &str {
+        self.client.base()
+    }
+
+    /// The target's signing client (the target's own credentials).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Whether faults can be injected.
+    pub fn has_control(&self) -> bool {
+        self.control.is_some()
+    }
+
+    /// Sets the emulator's account state (`normal`, `arrears`, ...).
+    pub async fn set_account(&self, state: &str) -> Result<(), TargetError> {
+        match &self.control {
+            Some(control) => control.account(state).await,
+            None => Err(TargetError::Control {
+                url: self.url().to_string(),
+                message: "the target has no control API".into(),
+            }),
+        }
+    }
+
+    /// The median of `samples` sequential signed round trips (a DeletePerson
+    /// of an ID nobody created): the floor one case costs.
+    pub async fn round_trip(&self, samples: usize) -> Duration {
+        let mut times = Vec::with_capacity(samples);
+        let mut params = Map::new();
+        params.insert("PersonId".into(), Value::String("ct-floor-probe".into()));
+        for _ in 0..samples.max(1) {
+            let options = CallOptions::new(crate::client::Style::Tc3PostJson, crate::client::now());
+            let started = Instant::now();
+            let _ = self.client.call("DeletePerson", &params, &options).await;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        times[times.len() / 2]
+    }
+
+    /// Stops the embedded emulator, if any.
+    pub async fn shutdown(self) {
+        if let Some(handle) = self.embedded {
+            embedded::stop(handle).await;
+        }
+    }
+}
+
+/// How a case ended.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    /// Failed where `expect_fail` says it must (a known divergence).
+    ExpectedFailure(String),
+    /// Passed where `expect_fail` says it must fail: the divergence is
+    /// fixed, so the expectation must go. Counts as a failure.
+    UnexpectedPass(String),
+    /// Not for this target.
+    Skipped(String),
+    /// A documented code this action cannot produce on a server.
+    Unreachable(String),
+}
+
+impl Status {
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Self::Failed | Self::UnexpectedPass(_))
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "FAILED",
+            Self::ExpectedFailure(_) => "failed as expected",
+            Self::UnexpectedPass(_) => "FAILED (passes but is expected to fail)",
+            Self::Skipped(_) => "skipped",
+            Self::Unreachable(_) => "unreachable",
+        }
+    }
+}
+
+/// Everything a case produced.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CaseResult {
+    pub name: String,
+    pub file: String,
+    pub description: String,
+    pub source: Source,
+    #[serde(flatten)]
+    pub status: Status,
+    pub mismatches: Vec<Mismatch>,
+    pub request_ids: Vec<String>,
+    /// What each step answered: `step[0]` → success or a code.
+    pub observed: Vec<(String, Observed)>,
+    pub findings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<RowInfo>,
+    #[serde(skip)]
+    pub snapshot: bool,
+    /// The normalized exchanges of the steps (for snapshots).
+    #[serde(skip)]
+    pub exchanges: Vec<Value>,
+    #[serde(serialize_with = "millis")]
+    pub elapsed: Duration,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1000.0)
+}
+
+impl CaseResult {
+    /// The mismatches, one per line, each naming its field.
+    pub fn failure_text(&self) -> String {
+        let mut text = String::new();
+        if let Status::UnexpectedPass(reason) = &self.status {
+            text.push_str(&format!(
+                "expected to fail on this target ({reason}), but it passes: remove its expect_fail\n"
+            ));
+        }
+        for m in &self.mismatches {
+            text.push_str(&format!("  {m}\n"));
+        }
+        text
+    }
+}
+
+/// Runs cases against one session.
+pub struct Runner {
+    session: Session,
+    run_id: String,
+    catalog: &'static Catalog,
+    /// RequestId → the case that saw it, to prove uniqueness across the run.
+    seen: Mutex<HashMap<String, String>>,
+    /// Cases with unscoped faults run alone (write), the others together (read).
+    exclusive: RwLock<()>,
+}
+
+impl Runner {
+    pub fn new(session: Session) -> Self {
+        let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+        Self {
+            session,
+            run_id,
+            catalog: Catalog::get(),
+            seen: Mutex::new(HashMap::new()),
+            exclusive: RwLock::new(()),
+        }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn into_session(self) -> Session {
+        self.session
+    }
+
+    /// The prefix that `{{run}}` becomes in case `index`: unique per run and case,
+    /// a valid PersonId/GroupId fragment.
+    pub fn scope(&self, index: usize) -> String {
+        format!("ct-{}-{index}", self.run_id)
+    }
+
+    /// Runs every case, `concurrency` at a time; `progress` sees each result.
+    pub async fn run_all(
+        self: &Arc<Self>,
+        cases: Vec<Case>,
+        concurrency: usize,
+        progress: impl Fn(&CaseResult) + Send + Sync + 'static,
+    ) -> Vec<CaseResult> {
+        let progress = Arc::new(progress);
+        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        let total = cases.len();
+        for (index, case) in cases.into_iter().enumerate() {
+            let runner = Arc::clone(self);
+            let permits = Arc::clone(&permits);
+            let progress = Arc::clone(&progress);
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await.expect("never closed");
+                let result = runner.run_case(index, &case).await;
+                progress(&result);
+                (index, result)
+            });
+        }
+        let mut results: Vec<Option<CaseResult>> = (0..total).map(|_| None).collect();
+        while let Some(joined) = tasks.join_next().await {
+            let (index, result) = joined.expect("a case task panicked");
+            results[index] = Some(result);
+        }
+        results
+            .into_iter()
+            .map(|r| r.expect("every case ran"))
+            .collect()
+    }
+
+    /// Runs one case; `index` makes its IDs unique in the run.
+    pub async fn run_case(&self, index: usize, case: &Case) -> CaseResult {
+        let started = Instant::now();
+        let kind = self.session.kind;
+        let mut result = CaseResult {
+            name: case.name.clone(),
+            file: case.file.display().to_string(),
+            description: case.spec.description.clone(),
+            source: case.spec.source.clone(),
+            status: Status::Passed,
+            mismatches: Vec::new(),
+            request_ids: Vec::new(),
+            observed: Vec::new(),
+            findings: case.spec.findings.clone(),
+            row: case.row.clone(),
+            snapshot: case.spec.snapshot,
+            exchanges: Vec::new(),
+            elapsed: Duration::ZERO,
+        };
+        if let Some(reason) = case.unreachable() {
+            result.status = Status::Unreachable(reason.to_string());
+            return result;
+        }
+        if !case.applies_to(kind) {
+            result.status =
+                Status::Skipped(format!("does not apply to a {} target", kind.as_str()));
+            return result;
+        }
+        if case.needs_control() && self.session.control.is_none() {
+            result.status =
+                Status::Skipped("needs fault injection (the emulator's control API)".into());
+            return result;
+        }
+        let exclusive = needs_exclusive(case);
+        let _shared;
+        let _alone;
+        if exclusive {
+            _alone = self.exclusive.write().await;
+        } else {
+            _shared = self.exclusive.read().await;
+        }
+        let scope = self.scope(index);
+        let mut setup_ok = true;
+        for (i, call) in case.spec.setup.iter().enumerate() {
+            let expect = call.expect.clone().unwrap_or_else(Expect::success);
+            let label = format!("setup[{i}] {}", call.action);
+            if !self.call(&label, call, &expect, &scope, &mut result).await {
+                setup_ok = false;
+                break;
+            }
+        }
+        if setup_ok {
+            for (i, call) in case.spec.steps.iter().enumerate() {
+                let expect = call.expect.clone().unwrap_or_else(Expect::success);
+                let label = format!("step[{i}] {}", call.action);
+                self.call(&label, call, &expect, &scope, &mut result).await;
+            }
+        }
+        for call in &case.spec.teardown {
+            let _ = self.send(call, &scope).await;
+        }
+        let failed = !result.mismatches.is_empty();
+        let divergence = case.spec.expect_fail.iter().find(|f| f.target == kind);
+        result.status = match (failed, divergence) {
+            (false, None) => Status::Passed,
+            (true, None) => Status::Failed,
+            (true, Some(d)) => Status::ExpectedFailure(d.reason.clone()),
+            (false, Some(d)) => Status::UnexpectedPass(d.reason.clone()),
+        };
+        result.elapsed = started.elapsed();
+        result
+    }
+
+    /// Makes one call and checks it; false when it did not meet `expect`.
+    async fn call(
+        &self,
+        label: &str,
+        call: &Call,
+        expect: &Expect,
+        scope: &str,
+        result: &mut CaseResult,
+    ) -> bool {
+        let before = result.mismatches.len();
+        let is_step = label.starts_with("step");
+        if let Some(fault) = &call.fault {
+            let control = self.session.control.as_ref().expect("checked before");
+            let params = substitute_map(&call.params, scope);
+            let spec = json!({
+                "code": fault.code,
+                "action": call.action,
+                "person_id": params.get("PersonId").and_then(Value::as_str),
+                "count": 1,
+                "message": fault.message,
+                "latency_ms": fault.latency_ms,
+            });
+            if let Err(e) = control.inject(&spec).await {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: fault injection"),
+                    "the fault accepted",
+                    e.to_string(),
+                ));
+                return false;
+            }
+        }
+        let exchange = match self.send(call, scope).await {
+            Ok(exchange) => exchange,
+            Err(e) => {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: transport"),
+                    "an answer",
+                    e,
+                ));
+                return false;
+            }
+        };
+        let expect = substitute_expect(expect, scope);
+        let checked = check::exchange(
+            &call.action,
+            &exchange,
+            &expect,
+            self.session.kind,
+            self.catalog,
+        );
+        if let Some(id) = &checked.request_id {
+            let mut seen = self.seen.lock().expect("not poisoned");
+            if let Some(other) = seen.insert(id.clone(), result.name.clone()) {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: Response.RequestId"),
+                    "unique across the run",
+                    format!("{id} also answered a call of {other}"),
+                ));
+            }
+            result.request_ids.push(id.clone());
+        }
+        result
+            .mismatches
+            .extend(checked.mismatches.into_iter().map(|m| Mismatch {
+                field: format!("{label}: {}", m.field),
+                ..m
+            }));
+        if is_step {
+            result.observed.push((label.to_string(), checked.observed));
+            result
+                .exchanges
+                .push(normalize::exchange(label, &exchange, scope));
+        }
+        result.mismatches.len() == before
+    }
+
+    /// Builds, signs, tampers with and sends one call.
+    async fn send(&self, call: &Call, scope: &str) -> Result<crate::client::Exchange, String> {
+        let params = substitute_map(&call.params, scope);
+        let base = &self.session.client;
+        let credentials = match call.credentials {
+            Credential::Valid => base.credentials().clone(),
+            Credential::WrongKey => Credentials {
+                secret_key: crate::sign::Secret::new(format!("wrong{}", self.run_id)),
+                ..base.credentials().clone()
+            },
+            Credential::BogusToken => base
+                .credentials()
+                .clone()
+                .with_token(format!("bogus-token-{}", self.run_id)),
+            Credential::UnknownId => {
+                let mut c = Credentials::generate();
+                c.token = base.credentials().token.clone();
+                c
+            }
+        };
+        let client = base.with_credentials(credentials);
+        let mut options = CallOptions::new(call.style, crate::client::now() + call.clock_skew);
+        options.signed_headers = call.signed_headers;
+        if let Some(version) = &call.version {
+            options.version = version.clone();
+        }
+        options.v1_method = match call.v1_method {
+            Some(V1Digest::HmacSha1) => V1Method::HmacSha1,
+            _ => V1Method::HmacSha256,
+        };
+        let mut prepared = client
+            .prepare(&call.action, &params, &options)
+            .map_err(|e| e.to_string())?;
+        if let Some(t) = &call.tamper {
+            let mut t = t.clone();
+            t.set_param = t
+                .set_param
+                .into_iter()
+                .map(|(k, v)| (k, v.replace("{{run}}", scope)))
+                .collect();
+            tamper::apply(&mut prepared, &t);
+            if t.resign {
+                tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
+            }
+        }
+        client.send(prepared).await.map_err(|e| e.to_string())
+    }
+}
+
+/// A case whose fault cannot be scoped to its own PersonId would disturb
+/// the cases running beside it: it runs alone.
+fn needs_exclusive(case: &Case) -> bool {
+    case.spec
+        .setup
+        .iter()
+        .chain(&case.spec.steps)
+        .any(|c| c.fault.is_some() && !c.params.get("PersonId").is_some_and(Value::is_string))
+}
+
+fn substitute(value: &Value, scope: &str) -> Value {
+    match value {
+        Value::String(s) => Value::String(s.replace("{{run}}", scope)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, scope)).collect()),
+        Value::Object(map) => Value::Object(substitute_map(map, scope)),
+        other => other.clone(),
+    }
+}
+
+fn substitute_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
+    map.iter()
+        .map(|(k, v)| (k.clone(), substitute(v, scope)))
+        .collect()
+}
+
+fn substitute_expect(expect: &Expect, scope: &str) -> Expect {
+    Expect {
+        values: substitute_map(&expect.values, scope),
+        ..expect.clone()
+    }
+}
