@@ -5,6 +5,7 @@ pub mod check;
 pub mod client;
 pub mod emulator;
 pub mod envelope;
+pub mod live;
 pub mod report;
 pub mod run;
 pub mod sign;

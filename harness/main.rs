@@ -25,6 +25,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Read a Tencent API page and print it as case data.
     Derive(cli::derive::DeriveArgs),
+    /// Delete what interrupted live runs left behind (`ct-` IDs older than a limit), nothing else.
+    Sweep(cli::sweep::SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cli::serve::run(args),
         Command::Run(args) => cli::run::run(args),
         Command::Derive(args) => cli::derive::run(args),
+        Command::Sweep(args) => cli::sweep::run(args),
     };
     match result {
         Ok(code) => code,

@@ -4,3 +4,4 @@ pub(crate) mod derive;
 pub(crate) mod run;
 pub(crate) mod serve;
 pub(crate) mod sign;
+pub(crate) mod sweep;

@@ -9,8 +9,9 @@ use anyhow::{Context, bail};
 use clap::ValueEnum;
 
 use iai_conformance::case;
+use iai_conformance::live;
 use iai_conformance::report::{self, Report};
-use iai_conformance::run::{Runner, Session, Target};
+use iai_conformance::run::{Runner, Session, Target, TargetError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -22,9 +23,11 @@ pub(crate) enum Format {
 
 #[derive(clap::Args)]
 pub(crate) struct RunArgs {
-    /// `emulator` (in-process) or a URL; a URL takes its credentials from
-    /// TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY,
-    /// TENCENTCLOUD_SESSION_TOKEN (optional) and TENCENTCLOUD_REGION.
+    /// `emulator` (in-process), `live` (IAI_ENDPOINT, else
+    /// https://iai.tencentcloudapi.com, under the live policy) or a URL; `live`
+    /// and a URL take their credentials from TENCENTCLOUD_SECRET_ID,
+    /// TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN (optional) and
+    /// TENCENTCLOUD_REGION.
     #[arg(long, env = "IAI_TARGET", default_value = "emulator")]
     target: String,
     /// The cases directory [default: ./cases, else the crate's cases/].
@@ -41,6 +44,63 @@ pub(crate) struct RunArgs {
     /// How many cases run at once.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
+    #[command(flatten)]
+    live: LiveArgs,
+}
+
+/// The flags of a run against a live account (README: "Running against
+/// staging or production").
+#[derive(clap::Args)]
+pub(crate) struct LiveArgs {
+    /// Live only: allow cases that create, modify and delete (only what
+    /// the run itself creates, under its `ct-<run id>-` prefix).
+    #[arg(long, env = "IAI_ALLOW_MUTATIONS")]
+    allow_mutations: bool,
+    /// Live only: a JPEG/PNG/BMP with one real face, for CreatePerson and CreateFace.
+    #[arg(long, env = "IAI_FACE_IMAGE", value_name = "PATH")]
+    face_image: Option<PathBuf>,
+    /// Live only: requests per second, retries included.
+    #[arg(long, value_name = "N", default_value_t = 5.0)]
+    rate: f64,
+    /// Live only: the most requests the run may send (cleanup is exempt).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    budget: u64,
+    /// Save every exchange, normalized and without secrets, one insta
+    /// snapshot per case (a changed one as `.snap.new` for `cargo insta review`).
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// Answer every call from a recording instead of a target (offline).
+    #[arg(long, value_name = "DIR", conflicts_with = "record")]
+    replay: Option<PathBuf>,
+}
+
+impl LiveArgs {
+    fn options(&self) -> anyhow::Result<live::Options> {
+        if !(self.rate > 0.0 && self.rate.is_finite()) {
+            bail!(
+                "--rate {}: give a positive number of requests per second",
+                self.rate
+            );
+        }
+        let face_image = self
+            .face_image
+            .as_deref()
+            .map(live::read_face_image)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--face-image (or IAI_FACE_IMAGE): {e}"))?;
+        Ok(live::Options {
+            allow_mutations: self.allow_mutations,
+            face_image,
+            limits: live::Limits {
+                rate: self.rate,
+                budget: self.budget,
+                ..live::Limits::default()
+            },
+            ledger_dir: None,
+            record: self.record.clone(),
+            replay: self.replay.clone(),
+        })
+    }
 }
 
 /// `./cases`, else the crate's own `cases/`.
@@ -66,8 +126,14 @@ fn cases_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let target = Target::from_spec(&args.target, |k| std::env::var(k).ok())
-        .context("--target (or IAI_TARGET)")?;
+    let options = args.live.options()?;
+    let target = match Target::from_spec(&args.target, |k| std::env::var(k).ok()) {
+        Err(e @ TargetError::NoCredentials(_)) if options.replay.is_none() => {
+            eprintln!("{e}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        other => other.context("--target (or IAI_TARGET)")?,
+    };
     let dir = cases_dir(args.cases)?;
     let found = case::discover(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut cases = found.cases;
@@ -91,24 +157,67 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let human = args.format == Format::Human && args.out.is_none();
-    let (report, floor) = runtime.block_on(async {
-        let session = Session::start(&target).await?;
+    let report = runtime.block_on(async {
+        let session = if options.replay.is_some() {
+            Session::offline()
+        } else {
+            Session::start(&target).await?
+        };
         let floor = if session.kind().is_emulator() {
             Some(session.round_trip(64).await)
         } else {
             None
         };
-        let runner = Arc::new(Runner::new(session));
+        let runner = Arc::new(Runner::with_options(session, &options)?);
+        if let Some(guard) = runner.guard() {
+            eprintln!(
+                "live: run {} creates only IDs under ct-{}-; mutations {}; ledger {}",
+                runner.run_id(),
+                runner.run_id(),
+                if guard.allows_mutations() {
+                    "allowed"
+                } else {
+                    "not allowed (--allow-mutations)"
+                },
+                guard.ledger().path().display()
+            );
+        }
         let started = Instant::now();
-        let results = runner
-            .run_all(cases, args.concurrency, move |r| {
-                if human {
-                    println!("{}", report::progress_line(r));
-                } else if r.status.is_failure() {
-                    eprintln!("{}", report::progress_line(r));
-                }
-            })
-            .await;
+        let mut task = tokio::spawn({
+            let runner = Arc::clone(&runner);
+            async move {
+                runner
+                    .run_all(cases, args.concurrency, move |r| {
+                        if human {
+                            println!("{}", report::progress_line(r));
+                        } else if r.status.is_failure() {
+                            eprintln!("{}", report::progress_line(r));
+                        }
+                    })
+                    .await
+            }
+        });
+        // The ledger is emptied however the run ends: done, failed,
+        // panicked, or stopped by Ctrl-C / SIGTERM.
+        let ended = tokio::select! {
+            joined = &mut task => Some(joined),
+            () = stop_signal() => None,
+        };
+        if ended.is_none() {
+            task.abort();
+            let _ = (&mut task).await;
+            eprintln!("interrupted: deleting what this run created");
+        }
+        let left = runner.cleanup().await;
+        if let Some(guard) = runner.guard() {
+            report_cleanup(guard, &left);
+        }
+        let results = match ended {
+            None => return anyhow::Ok(Err(ExitCode::from(130))),
+            Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Some(Err(e)) => bail!("the run ended abnormally: {e}"),
+            Some(Ok(results)) => results,
+        };
         let wall = started.elapsed();
         let runner = Arc::into_inner(runner).expect("every case task has ended");
         let session = runner.into_session();
@@ -120,8 +229,12 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             wall,
         };
         session.shutdown().await;
-        anyhow::Ok((report, floor))
+        anyhow::Ok(Ok((report, floor)))
     })?;
+    let (report, floor) = match report {
+        Ok(done) => done,
+        Err(code) => return Ok(code),
+    };
     let text = match args.format {
         Format::Human => report::human(&report),
         Format::Json => report::json(&report),
@@ -160,4 +273,41 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn report_cleanup(guard: &live::Guard, left: &[(live::Entry, String)]) {
+    if left.is_empty() {
+        return;
+    }
+    eprintln!(
+        "cleanup: {} IDs could not be deleted; they stay in {} for `iai-conformance sweep`:",
+        left.len(),
+        guard.ledger().path().display()
+    );
+    for (entry, why) in left {
+        eprintln!("  {:?} {}: {why}", entry.kind, entry.id);
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

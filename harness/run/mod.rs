@@ -14,13 +14,14 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use tokio::sync::{RwLock, Semaphore};
 
-pub use target::{Target, TargetError};
+pub use target::{LIVE_ENDPOINT, Target, TargetError};
 
 use crate::api::{self, Catalog};
 use crate::case::{Call, Case, Credential, Expect, RowInfo, Source, TargetKind, V1Digest};
 use crate::check::{self, Observed};
 use crate::client::{CallOptions, Client};
 use crate::envelope::Mismatch;
+use crate::live::{self, Guard, SendError};
 use crate::sign::{Credentials, V1Method};
 use target::Control;
 
@@ -47,6 +48,7 @@ impl Session {
                 url,
                 credentials,
                 region,
+                ..
             } => {
                 let client = Client::new(url, credentials.clone(), region.clone())
                     .map_err(|_| TargetError::BadUrl(url.clone()))?;
@@ -54,16 +56,29 @@ impl Session {
             }
         };
         let has_control = Control::probe(client.base(), client.http()).await;
-        let control = has_control.then(|| Control {
+        let kind = target::kind_of(target, has_control);
+        // A live target gets no fault injection, even when it could.
+        let control = (has_control && kind != TargetKind::Live).then(|| Control {
             base: client.base().to_string(),
             http: client.http().clone(),
         });
         Ok(Self {
-            kind: target::kind_of(target, has_control),
+            kind,
             client,
             control,
             embedded,
         })
+    }
+
+    /// A live session that never touches the network, for `--replay`.
+    pub fn offline() -> Self {
+        Self {
+            kind: TargetKind::Live,
+            client: Client::new("https://replay.invalid", Credentials::generate(), None)
+                .expect("a valid URL"),
+            control: None,
+            embedded: None,
+        }
     }
 
     pub fn kind(&self) -> TargetKind {
@@ -207,17 +222,64 @@ pub struct Runner {
     seen: Mutex<HashMap<String, String>>,
     /// Cases with unscoped faults run alone (write), the others together (read).
     exclusive: RwLock<()>,
+    /// On a live target: the policy every request passes.
+    guard: Option<Guard>,
+    recorder: Option<live::record::Recorder>,
+    replayer: Option<live::record::Replayer>,
 }
 
 impl Runner {
+    /// A runner with the default live options (no mutations, no face image).
     pub fn new(session: Session) -> Self {
-        let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-        Self {
+        Self::with_options(session, &live::Options::default())
+            .expect("no recording or replay folder to open")
+    }
+
+    /// A runner; on a live target `options` set the live policy, and
+    /// `record`/`replay` apply to any target.
+    pub fn with_options(session: Session, options: &live::Options) -> std::io::Result<Self> {
+        // The run id carries its creation time, so `sweep` can tell its age.
+        let run_id = live::policy::new_run_id(crate::client::now());
+        let guard = (session.kind == TargetKind::Live).then(|| Guard::for_run(&run_id, options));
+        let recorder = options
+            .record
+            .as_ref()
+            .map(live::record::Recorder::new)
+            .transpose()?;
+        let replayer = options
+            .replay
+            .as_deref()
+            .map(live::record::Replayer::open)
+            .transpose()?;
+        Ok(Self {
             session,
             run_id,
             catalog: Catalog::get(),
             seen: Mutex::new(HashMap::new()),
             exclusive: RwLock::new(()),
+            guard,
+            recorder,
+            replayer,
+        })
+    }
+
+    /// The run id (`<base36 seconds>-<random>`); every ID the run creates
+    /// starts with `ct-<run id>-`.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// The live guard, on a live target.
+    pub fn guard(&self) -> Option<&Guard> {
+        self.guard.as_ref()
+    }
+
+    /// Deletes everything this run created (live targets; a no-op
+    /// elsewhere). Returns what is left, with the reason.
+    pub async fn cleanup(&self) -> Vec<(live::Entry, String)> {
+        match (&self.guard, &self.replayer) {
+            (Some(guard), None) => guard.cleanup(&self.session.client).await,
+            _ => Vec::new(),
         }
     }
 
@@ -301,6 +363,10 @@ impl Runner {
                 Status::Skipped("needs fault injection (the emulator's control API)".into());
             return result;
         }
+        if let Some(reason) = self.guard.as_ref().and_then(|g| g.skip_reason(case)) {
+            result.status = Status::Skipped(reason);
+            return result;
+        }
         let exclusive = needs_exclusive(case);
         let _shared;
         let _alone;
@@ -310,11 +376,15 @@ impl Runner {
             _shared = self.exclusive.read().await;
         }
         let scope = self.scope(index);
+        let mut trail = Vec::new();
         let mut setup_ok = true;
         for (i, call) in case.spec.setup.iter().enumerate() {
             let expect = call.expect.clone().unwrap_or_else(Expect::success);
             let label = format!("setup[{i}] {}", call.action);
-            if !self.call(&label, call, &expect, &scope, &mut result).await {
+            if !self
+                .call(&label, call, &expect, &scope, &mut result, &mut trail)
+                .await
+            {
                 setup_ok = false;
                 break;
             }
@@ -323,11 +393,25 @@ impl Runner {
             for (i, call) in case.spec.steps.iter().enumerate() {
                 let expect = call.expect.clone().unwrap_or_else(Expect::success);
                 let label = format!("step[{i}] {}", call.action);
-                self.call(&label, call, &expect, &scope, &mut result).await;
+                self.call(&label, call, &expect, &scope, &mut result, &mut trail)
+                    .await;
             }
         }
-        for call in &case.spec.teardown {
-            let _ = self.send(call, &scope).await;
+        for (i, call) in case.spec.teardown.iter().enumerate() {
+            let label = format!("teardown[{i}] {}", call.action);
+            if let Ok(exchange) = self.send(call, &scope, &result.name, &label).await {
+                trail.push(normalize::exchange(&label, &exchange, &scope));
+            }
+        }
+        if let Some(recorder) = &self.recorder
+            && !trail.is_empty()
+            && let Err(e) = recorder.write(&result.name, &result.description, &trail)
+        {
+            result.mismatches.push(Mismatch::new(
+                "record",
+                "the recording written",
+                e.to_string(),
+            ));
         }
         let failed = !result.mismatches.is_empty();
         let divergence = case.spec.expect_fail.iter().find(|f| f.target == kind);
@@ -349,6 +433,7 @@ impl Runner {
         expect: &Expect,
         scope: &str,
         result: &mut CaseResult,
+        trail: &mut Vec<Value>,
     ) -> bool {
         let before = result.mismatches.len();
         let is_step = label.starts_with("step");
@@ -372,9 +457,17 @@ impl Runner {
                 return false;
             }
         }
-        let exchange = match self.send(call, scope).await {
+        let exchange = match self.send(call, scope, &result.name, label).await {
             Ok(exchange) => exchange,
-            Err(e) => {
+            Err(Failure::Refused(e)) => {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: live policy"),
+                    "a request this run may send",
+                    e,
+                ));
+                return false;
+            }
+            Err(Failure::Transport(e)) => {
                 result.mismatches.push(Mismatch::new(
                     format!("{label}: transport"),
                     "an answer",
@@ -383,6 +476,7 @@ impl Runner {
                 return false;
             }
         };
+        let normalized = normalize::exchange(label, &exchange, scope);
         let expect = substitute_expect(expect, scope);
         let checked = check::exchange(
             &call.action,
@@ -410,16 +504,25 @@ impl Runner {
             }));
         if is_step {
             result.observed.push((label.to_string(), checked.observed));
-            result
-                .exchanges
-                .push(normalize::exchange(label, &exchange, scope));
+            result.exchanges.push(normalized.clone());
         }
+        trail.push(normalized);
         result.mismatches.len() == before
     }
 
-    /// Builds, signs, tampers with and sends one call.
-    async fn send(&self, call: &Call, scope: &str) -> Result<crate::client::Exchange, String> {
-        let params = substitute_map(&call.params, scope);
+    /// Builds, signs, tampers with and sends one call. On a live target
+    /// the final request passes the guard; on replay the recording answers.
+    async fn send(
+        &self,
+        call: &Call,
+        scope: &str,
+        case: &str,
+        label: &str,
+    ) -> Result<crate::client::Exchange, Failure> {
+        let mut params = substitute_map(&call.params, scope);
+        if let Some(guard) = &self.guard {
+            guard.adjust(&call.action, &mut params);
+        }
         let base = &self.session.client;
         let credentials = match call.credentials {
             Credential::Valid => base.credentials().clone(),
@@ -449,7 +552,7 @@ impl Runner {
         };
         let mut prepared = client
             .prepare(&call.action, &params, &options)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Transport(e.to_string()))?;
         if let Some(t) = &call.tamper {
             let mut t = t.clone();
             t.set_param = t
@@ -462,8 +565,47 @@ impl Runner {
                 tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
             }
         }
-        client.send(prepared).await.map_err(|e| e.to_string())
+        if let Some(replayer) = &self.replayer {
+            if let Some(guard) = &self.guard {
+                // The same policy as live: a replay proves it too.
+                guard
+                    .ownership()
+                    .judge(&prepared)
+                    .map_err(|e| Failure::Refused(SendError::Refused(e).to_string()))?;
+            }
+            let asked = crate::client::Exchange {
+                request: prepared.clone(),
+                status: 0,
+                content_type: None,
+                body: Vec::new(),
+                elapsed: Duration::ZERO,
+            };
+            let normalized = normalize::exchange(label, &asked, scope);
+            return replayer
+                .answer(case, label, scope, prepared, &normalized)
+                .map_err(Failure::Transport);
+        }
+        match &self.guard {
+            Some(guard) => guard
+                .send(&client, prepared, true)
+                .await
+                .map_err(|e| match e {
+                    SendError::Transport(e) => Failure::Transport(e.to_string()),
+                    other => Failure::Refused(other.to_string()),
+                }),
+            None => client
+                .send(prepared)
+                .await
+                .map_err(|e| Failure::Transport(e.to_string())),
+        }
     }
+}
+
+/// Why a call got no answer.
+enum Failure {
+    /// Not sent: the live policy, the budget or the ledger said no.
+    Refused(String),
+    Transport(String),
 }
 
 /// A case whose fault cannot be scoped to its own PersonId would disturb

@@ -13,13 +13,18 @@ pub enum Target {
     /// The reference emulator, started in-process on loopback.
     Emulator,
     /// Any URL, with the given credentials. A URL that answers the
-    /// emulator's control API is a `serve` target, any other is `live`.
+    /// emulator's control API is a `serve` target, any other is `live`;
+    /// `live` forces the live policy even on a `serve` URL (`--target live`).
     Url {
         url: String,
         credentials: Credentials,
         region: Option<String>,
+        live: bool,
     },
 }
+
+/// The endpoint `--target live` uses unless `IAI_ENDPOINT` says otherwise.
+pub const LIVE_ENDPOINT: &str = "https://iai.tencentcloudapi.com";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
@@ -29,12 +34,18 @@ pub enum TargetError {
     BadUrl(String),
     #[error("{0}")]
     Credentials(String),
+    /// `--target live` without credentials: the live cases are skipped.
+    #[error(
+        "live target {0}: skipped, no credentials (set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY)"
+    )]
+    NoCredentials(String),
     #[error("the control API of {url} failed: {message}")]
     Control { url: String, message: String },
 }
 
 impl Target {
-    /// Parses `--target` / `IAI_TARGET`: `emulator`, or a URL whose
+    /// Parses `--target` / `IAI_TARGET`: `emulator`, `live` (the endpoint
+    /// in `IAI_ENDPOINT`, else [`LIVE_ENDPOINT`]), or a URL whose
     /// credentials come from `TENCENTCLOUD_SECRET_ID`,
     /// `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SESSION_TOKEN` (optional)
     /// and `TENCENTCLOUD_REGION` (optional).
@@ -46,10 +57,22 @@ impl Target {
         if spec.is_empty() || spec == "emulator" {
             return Ok(Self::Emulator);
         }
+        let get = |name: &str| env(name).filter(|v| !v.is_empty());
+        let live = spec == "live";
+        let endpoint = if live {
+            get("IAI_ENDPOINT").unwrap_or_else(|| LIVE_ENDPOINT.to_string())
+        } else {
+            spec.to_string()
+        };
+        let spec = endpoint.as_str();
         if !(spec.starts_with("http://") || spec.starts_with("https://")) {
             return Err(TargetError::BadUrl(spec.to_string()));
         }
-        let get = |name: &str| env(name).filter(|v| !v.is_empty());
+        if live
+            && (get("TENCENTCLOUD_SECRET_ID").is_none() || get("TENCENTCLOUD_SECRET_KEY").is_none())
+        {
+            return Err(TargetError::NoCredentials(spec.to_string()));
+        }
         let (Some(id), Some(key)) = (
             get("TENCENTCLOUD_SECRET_ID"),
             get("TENCENTCLOUD_SECRET_KEY"),
@@ -67,6 +90,7 @@ impl Target {
             url: spec.trim_end_matches('/').to_string(),
             credentials,
             region: get("TENCENTCLOUD_REGION"),
+            live,
         })
     }
 }
@@ -125,6 +149,7 @@ impl Control {
 pub(crate) fn kind_of(target: &Target, has_control: bool) -> TargetKind {
     match (target, has_control) {
         (Target::Emulator, _) => TargetKind::Emulator,
+        (Target::Url { live: true, .. }, _) => TargetKind::Live,
         (Target::Url { .. }, true) => TargetKind::Serve,
         (Target::Url { .. }, false) => TargetKind::Live,
     }

@@ -1,0 +1,284 @@
+//! Running against a real account: the live policy, the ledger of what a
+//! run created, cleanup, the sweeper, pacing, and record/replay.
+//!
+//! Everything here sits *below* the cases: the runner hands the final
+//! prepared request (signed, tampered with if the case says so) to
+//! [`Guard::send`], which judges it ([`policy`]), writes the ledger before a
+//! create leaves ([`ledger`]), paces it ([`pacing`]) and only then sends it.
+//! A case file cannot reach the network any other way on a live target.
+
+pub mod ledger;
+pub mod pacing;
+pub mod policy;
+pub mod record;
+pub mod sweep;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use crate::case::{Call, Case};
+use crate::client::{CallOptions, Client, ClientError, Exchange, Prepared, Style};
+
+pub use ledger::{Entry, Ledger};
+pub use pacing::{Limits, Pacer};
+pub use policy::{Kind, Ownership, Refusal};
+
+/// The 1x1 PNG the case files use as `Image`: on a live target it is
+/// replaced by the real face given with `--face-image`.
+pub const PLACEHOLDER_IMAGE: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/// The user's choices for a live run.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--allow-mutations` / `IAI_ALLOW_MUTATIONS=1`.
+    pub allow_mutations: bool,
+    /// A face image, Base64, for CreatePerson and CreateFace.
+    pub face_image: Option<String>,
+    pub limits: Limits,
+    /// Where the ledger file goes (default [`Ledger::default_dir`]).
+    pub ledger_dir: Option<PathBuf>,
+    /// `--record DIR`.
+    pub record: Option<PathBuf>,
+    /// `--replay DIR`.
+    pub replay: Option<PathBuf>,
+}
+
+impl Options {
+    /// Reads `IAI_ALLOW_MUTATIONS` and `IAI_FACE_IMAGE` (a path).
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut options = Self {
+            allow_mutations: env("IAI_ALLOW_MUTATIONS").is_some_and(|v| truthy(&v)),
+            ..Self::default()
+        };
+        if let Some(path) = env("IAI_FACE_IMAGE").filter(|p| !p.is_empty()) {
+            options.face_image = Some(read_face_image(Path::new(&path))?);
+        }
+        Ok(options)
+    }
+}
+
+/// `1`, `true`, `yes`, `on`.
+pub fn truthy(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
+}
+
+/// Reads an image file as Base64.
+pub fn read_face_image(path: &Path) -> Result<String, String> {
+    use base64::Engine as _;
+    let bytes = std::fs::read(path).map_err(|e| format!("face image {}: {e}", path.display()))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// Why a call did not produce an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The live policy refused it; nothing was sent.
+    #[error("refused by the live policy, nothing sent: {0}")]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Budget(#[from] pacing::BudgetSpent),
+    #[error("{0}; the create was not sent")]
+    Ledger(#[from] ledger::LedgerError),
+    #[error(transparent)]
+    Transport(#[from] ClientError),
+}
+
+/// The gate every request to a live target passes.
+#[derive(Debug)]
+pub struct Guard {
+    ownership: Ownership,
+    ledger: Ledger,
+    pacer: Pacer,
+    face_image: Option<String>,
+}
+
+impl Guard {
+    /// The guard of run `run_id`: its prefix is `ct-<run_id>-`.
+    pub fn for_run(run_id: &str, options: &Options) -> Self {
+        let dir = options
+            .ledger_dir
+            .clone()
+            .unwrap_or_else(Ledger::default_dir);
+        Self {
+            ownership: Ownership::Run {
+                prefix: format!("{}{run_id}-", policy::PREFIX),
+                consent: options.allow_mutations,
+            },
+            ledger: Ledger::new(&dir, run_id),
+            pacer: Pacer::new(options.limits.clone()),
+            face_image: options.face_image.clone(),
+        }
+    }
+
+    /// The sweeper's guard: deletes only run IDs older than `older_than` seconds.
+    pub fn for_sweep(now: i64, older_than: i64, limits: Limits) -> Self {
+        Self {
+            ownership: Ownership::Sweep { now, older_than },
+            ledger: Ledger::new(&std::env::temp_dir(), "sweep-unused"),
+            pacer: Pacer::new(limits),
+            face_image: None,
+        }
+    }
+
+    pub fn allows_mutations(&self) -> bool {
+        matches!(self.ownership, Ownership::Run { consent: true, .. })
+    }
+
+    pub fn ownership(&self) -> &Ownership {
+        &self.ownership
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// Why `case` cannot run on a live target under these options, if so.
+    pub fn skip_reason(&self, case: &Case) -> Option<String> {
+        let spec = &case.spec;
+        let must_succeed = spec.setup.iter().chain(
+            spec.steps
+                .iter()
+                .filter(|c| c.expect.as_ref().is_some_and(|e| e.is_success())),
+        );
+        let mut mutates = false;
+        let mut creates_person = false;
+        for call in must_succeed {
+            mutates |= policy::effect(&call.action) != policy::Effect::Read;
+            creates_person |= needs_face(call);
+        }
+        if mutates && !self.allows_mutations() {
+            return Some(
+                "changes the account (its setup or steps create, modify or delete): pass --allow-mutations or IAI_ALLOW_MUTATIONS=1".into(),
+            );
+        }
+        if creates_person && self.face_image.is_none() {
+            return Some(
+                "creates a person, and CreatePerson on a live account needs a real face: pass --face-image PATH or IAI_FACE_IMAGE".into(),
+            );
+        }
+        None
+    }
+
+    /// Puts the real face in place of the cases' placeholder image.
+    pub fn adjust(&self, action: &str, params: &mut Map<String, Value>) {
+        if let Some(face) = &self.face_image
+            && matches!(action, "CreatePerson" | "CreateFace")
+        {
+            for key in ["Image", "Images"] {
+                match params.get_mut(key) {
+                    Some(Value::String(s)) if s == PLACEHOLDER_IMAGE => *s = face.clone(),
+                    Some(Value::Array(items)) => items
+                        .iter_mut()
+                        .filter(|v| v.as_str() == Some(PLACEHOLDER_IMAGE))
+                        .for_each(|v| *v = Value::String(face.clone())),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Judges `request`, writes the ledger for a create, paces, sends, and
+    /// retries with backoff on `RequestLimitExceeded` (and on transport
+    /// errors, for reads). `budgeted` is false only for cleanup.
+    pub async fn send(
+        &self,
+        client: &Client,
+        request: Prepared,
+        budgeted: bool,
+    ) -> Result<Exchange, SendError> {
+        let (reading, created) = self.ownership.judge(&request)?;
+        if !created.is_empty() {
+            self.ledger.record(&created)?;
+        }
+        let read_only = reading.effect() == policy::Effect::Read;
+        let attempts = self.pacer.limits().attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.pacer.admit(budgeted).await?;
+            match client.send(request.clone()).await {
+                Ok(exchange)
+                    if attempt < attempts
+                        && error_code(&exchange.body).as_deref()
+                            == Some("RequestLimitExceeded") => {}
+                Ok(exchange) => return Ok(exchange),
+                Err(_) if read_only && attempt < attempts => {}
+                Err(e) => return Err(e.into()),
+            }
+            tokio::time::sleep(self.pacer.backoff(attempt)).await;
+        }
+    }
+
+    /// One signed call through the guard (cleanup and sweep).
+    pub async fn call(
+        &self,
+        client: &Client,
+        action: &str,
+        params: Value,
+        budgeted: bool,
+    ) -> Result<Exchange, SendError> {
+        let Value::Object(params) = params else {
+            unreachable!("parameters are an object")
+        };
+        let options = CallOptions::new(Style::Tc3PostJson, crate::client::now());
+        let prepared = client.prepare(action, &params, &options)?;
+        self.send(client, prepared, budgeted).await
+    }
+
+    /// Deletes everything in the ledger (persons, then groups). Returns
+    /// what could not be deleted, with the reason; the ledger file stays
+    /// while anything is left, for `sweep`.
+    pub async fn cleanup(&self, client: &Client) -> Vec<(Entry, String)> {
+        let mut settled = Vec::new();
+        let mut left = Vec::new();
+        for entry in self.ledger.entries() {
+            let (action, key) = match entry.kind {
+                Kind::Person => ("DeletePerson", "PersonId"),
+                Kind::Group => ("DeleteGroup", "GroupId"),
+            };
+            let outcome = self
+                .call(client, action, json!({ key: entry.id }), false)
+                .await;
+            match outcome {
+                Ok(x) => match error_code(&x.body) {
+                    None => settled.push(entry),
+                    Some(code) if is_gone(&code) => settled.push(entry),
+                    Some(code) => left.push((entry, code)),
+                },
+                Err(e) => left.push((entry, e.to_string())),
+            }
+        }
+        if let Err(e) = self.ledger.settle(&settled) {
+            eprintln!(
+                "warning: cannot update the ledger {}: {e}",
+                self.ledger.path().display()
+            );
+        }
+        left
+    }
+}
+
+fn needs_face(call: &Call) -> bool {
+    matches!(call.action.as_str(), "CreatePerson" | "CreateFace")
+}
+
+/// `Response.Error.Code`, when the body is an error envelope.
+pub fn error_code(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    v.pointer("/Response/Error/Code")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// Codes that mean "already gone".
+fn is_gone(code: &str) -> bool {
+    code.contains("NotExist") || code.starts_with("ResourceNotFound")
+}
