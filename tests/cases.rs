@@ -11,32 +11,54 @@ use std::sync::{Arc, OnceLock};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use iai_conformance::case::{self, Case};
-use iai_conformance::run::{Runner, Session, Status, Target};
+use iai_conformance::live;
+use iai_conformance::run::{Runner, Session, Status, Target, TargetError};
 
 struct Harness {
     runtime: tokio::runtime::Runtime,
     runner: Result<Arc<Runner>, String>,
+    /// `IAI_TARGET=live` without credentials: every case is skipped with this.
+    skip: Option<String>,
 }
+
+static HARNESS_STARTED: OnceLock<Harness> = OnceLock::new();
 
 /// The runtime and the connected target, shared by every test of the process.
 fn harness() -> &'static Harness {
-    static HARNESS: OnceLock<Harness> = OnceLock::new();
-    HARNESS.get_or_init(|| {
+    HARNESS_STARTED.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a tokio runtime");
         let spec = std::env::var("IAI_TARGET").unwrap_or_default();
-        let runner = Target::from_spec(&spec, |k| std::env::var(k).ok())
+        let env = |k: &str| std::env::var(k).ok();
+        let target = Target::from_spec(&spec, env);
+        if let Err(e @ TargetError::NoCredentials(_)) = &target {
+            eprintln!("{e}");
+            return Harness {
+                runtime,
+                runner: Err(e.to_string()),
+                skip: Some(e.to_string()),
+            };
+        }
+        let runner = target
             .map_err(|e| format!("IAI_TARGET: {e}"))
             .and_then(|target| {
                 runtime
                     .block_on(Session::start(&target))
                     .map_err(|e| e.to_string())
             })
-            .map(|session| Arc::new(Runner::new(session)));
-        Harness { runtime, runner }
+            .and_then(|session| {
+                let options = live::Options::from_env(env)?;
+                Runner::with_options(session, &options).map_err(|e| e.to_string())
+            })
+            .map(Arc::new);
+        Harness {
+            runtime,
+            runner,
+            skip: None,
+        }
     })
 }
 
@@ -46,6 +68,9 @@ fn root() -> PathBuf {
 
 fn run(index: usize, case: Case) -> Result<Completion, Failed> {
     let h = harness();
+    if let Some(why) = &h.skip {
+        return Ok(Completion::ignored_with(why));
+    }
     let runner = h.runner.as_ref().map_err(|e| Failed::from(e.as_str()))?;
     let result = h.runtime.block_on(runner.run_case(index, &case));
     match &result.status {
@@ -105,5 +130,15 @@ fn main() {
             }
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // A live run deletes everything it created, pass or fail.
+    if let Some(h) = HARNESS_STARTED.get()
+        && let Ok(runner) = &h.runner
+    {
+        let left = h.runtime.block_on(runner.cleanup());
+        for (entry, why) in &left {
+            eprintln!("cleanup: {:?} {} not deleted: {why}", entry.kind, entry.id);
+        }
+    }
+    conclusion.exit();
 }

@@ -1,4 +1,5 @@
 //! The integration suite: one test binary, one module per area.
 
 mod emulator;
+mod live;
 mod person_id;
