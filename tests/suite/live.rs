@@ -269,6 +269,10 @@ async fn a_case_that_deletes_a_person_the_run_did_not_create_is_refused() {
         ],
         &dir,
     );
+    let ids = served.ids().await;
+    for kept in ["shared-fixtures", "3001", "ct-keep"] {
+        assert!(ids.iter().any(|i| i == kept), "{kept} is gone: {ids:?}");
+    }
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let results = report["cases"].as_array().unwrap();
@@ -284,10 +288,6 @@ async fn a_case_that_deletes_a_person_the_run_did_not_create_is_refused() {
             r["request_ids"].as_array().unwrap().is_empty(),
             "nothing was sent: {r}"
         );
-    }
-    let ids = served.ids().await;
-    for kept in ["shared-fixtures", "3001", "ct-keep"] {
-        assert!(ids.iter().any(|i| i == kept), "{kept} is gone: {ids:?}");
     }
 }
 
