@@ -555,6 +555,7 @@ impl Runner {
             .map_err(|e| Failure::Transport(e.to_string()))?;
         if let Some(t) = &call.tamper {
             let mut t = t.clone();
+            t.body = t.body.map(|b| b.replace("{{run}}", scope));
             t.set_param = t
                 .set_param
                 .into_iter()
