@@ -440,6 +440,64 @@ async fn a_run_killed_midway_leaves_nothing_behind_after_sweep() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_midway_deletes_what_the_run_created() {
+    let served = Served::start(&[]);
+    served.seed_fixtures().await;
+    let dir = scratch("term");
+    let face = face_image(&dir);
+    let mut child = served
+        .command(
+            &[
+                "run",
+                "--target",
+                "live",
+                "--allow-mutations",
+                "--face-image",
+                face.to_str().unwrap(),
+                "--filter",
+                "lifecycle",
+                "--rate",
+                "4",
+            ],
+            &dir,
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !served
+        .ids()
+        .await
+        .iter()
+        .any(|i| i.starts_with("ct-") && i != "ct-keep")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the run created nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    let ids = served.ids().await;
+    assert_eq!(
+        ids.iter()
+            .filter(|i| i.starts_with("ct-") && *i != "ct-keep")
+            .count(),
+        0,
+        "left behind: {ids:?}\n{}",
+        text(&out)
+    );
+    assert!(ids.iter().any(|i| i == "3001"), "{ids:?}");
+}
+
 /// Every file below `dir`, with its contents.
 fn files(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
