@@ -205,11 +205,16 @@ impl Guard {
             attempt += 1;
             self.pacer.admit(budgeted).await?;
             match client.send(request.clone()).await {
-                Ok(exchange)
-                    if attempt < attempts
-                        && error_code(&exchange.body).as_deref()
-                            == Some("RequestLimitExceeded") => {}
-                Ok(exchange) => return Ok(exchange),
+                Ok(exchange) if is_throttled(&exchange) => {
+                    self.pacer.throttled().await;
+                    if attempt >= attempts {
+                        return Ok(exchange);
+                    }
+                }
+                Ok(exchange) => {
+                    self.pacer.succeeded().await;
+                    return Ok(exchange);
+                }
                 Err(_) if read_only && attempt < attempts => {}
                 Err(e) => return Err(e.into()),
             }
@@ -276,6 +281,10 @@ pub fn error_code(body: &[u8]) -> Option<String> {
     v.pointer("/Response/Error/Code")
         .and_then(Value::as_str)
         .map(str::to_string)
+}
+
+fn is_throttled(exchange: &Exchange) -> bool {
+    error_code(&exchange.body).as_deref() == Some("RequestLimitExceeded")
 }
 
 /// Codes that mean "already gone".

@@ -1,5 +1,7 @@
-//! Pacing for a live account: a client-side rate limit, a request budget
-//! per run, and exponential backoff with full jitter.
+//! Pacing for a live account: a client-side rate limit that halves when
+//! the service says `RequestLimitExceeded` and creeps back on success
+//! (additive increase, multiplicative decrease), a request budget per run,
+//! and exponential backoff with full jitter.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -27,7 +29,7 @@ impl Default for Limits {
         Self {
             rate: 5.0,
             budget: 2000,
-            attempts: 6,
+            attempts: 8,
             base_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
         }
@@ -41,19 +43,24 @@ impl Default for Limits {
 )]
 pub struct BudgetSpent(pub u64);
 
-/// Spaces requests evenly at `rate` and counts them against the budget.
+/// Spaces requests evenly at the current rate and counts them against the budget.
 #[derive(Debug)]
 pub struct Pacer {
     limits: Limits,
-    next: Mutex<Instant>,
+    /// The next free slot and the current rate.
+    slot: Mutex<(Instant, f64)>,
     spent: AtomicU64,
 }
 
+/// The slowest the pacer goes, requests per second.
+const FLOOR: f64 = 0.5;
+
 impl Pacer {
     pub fn new(limits: Limits) -> Self {
+        let rate = limits_rate(&limits);
         Self {
             limits,
-            next: Mutex::new(Instant::now()),
+            slot: Mutex::new((Instant::now(), rate)),
             spent: AtomicU64::new(0),
         }
     }
@@ -78,16 +85,33 @@ impl Pacer {
         } else {
             self.spent.fetch_add(1, Ordering::Relaxed);
         }
-        let interval = Duration::from_secs_f64(1.0 / self.limits.rate.max(0.001));
         let at = {
-            let mut next = self.next.lock().await;
+            let mut slot = self.slot.lock().await;
             let now = Instant::now();
-            let at = (*next).max(now);
-            *next = at + interval;
+            let at = slot.0.max(now);
+            slot.0 = at + Duration::from_secs_f64(1.0 / slot.1);
             at
         };
         tokio::time::sleep_until(at).await;
         Ok(())
+    }
+
+    /// The service throttled us: halve the rate for everyone.
+    pub async fn throttled(&self) {
+        let mut slot = self.slot.lock().await;
+        slot.1 = (slot.1 / 2.0).max(FLOOR.min(limits_rate(&self.limits)));
+    }
+
+    /// An answer that was not throttled: win back a tenth of the limit.
+    pub async fn succeeded(&self) {
+        let mut slot = self.slot.lock().await;
+        let max = limits_rate(&self.limits);
+        slot.1 = (slot.1 + max / 10.0).min(max);
+    }
+
+    /// The current rate, requests per second.
+    pub async fn rate(&self) -> f64 {
+        self.slot.lock().await.1
     }
 
     /// The wait before retry number `attempt` (1-based): uniformly random
@@ -99,6 +123,14 @@ impl Pacer {
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
             .min(self.limits.max_backoff);
         ceiling.mul_f64(rand::random::<f64>())
+    }
+}
+
+fn limits_rate(limits: &Limits) -> f64 {
+    if limits.rate.is_finite() && limits.rate > 0.0 {
+        limits.rate
+    } else {
+        Limits::default().rate
     }
 }
 
@@ -120,6 +152,25 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(40));
         assert!(pacer.admit(true).await.is_err());
         assert!(pacer.admit(false).await.is_ok(), "cleanup is exempt");
+    }
+
+    #[tokio::test]
+    async fn halves_when_throttled_and_recovers() {
+        let pacer = Pacer::new(Limits {
+            rate: 8.0,
+            ..Limits::default()
+        });
+        pacer.throttled().await;
+        pacer.throttled().await;
+        assert_eq!(pacer.rate().await, 2.0);
+        for _ in 0..20 {
+            pacer.throttled().await;
+        }
+        assert_eq!(pacer.rate().await, FLOOR);
+        for _ in 0..20 {
+            pacer.succeeded().await;
+        }
+        assert_eq!(pacer.rate().await, 8.0);
     }
 
     #[test]

@@ -446,7 +446,7 @@ async fn sigterm_midway_deletes_what_the_run_created() {
     served.seed_fixtures().await;
     let dir = scratch("term");
     let face = face_image(&dir);
-    let mut child = served
+    let child = served
         .command(
             &[
                 "run",
