@@ -432,3 +432,92 @@ fn substitute_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
         .map(|(k, v)| (k.clone(), substitute(v, scope)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn case(reply: &str) -> Case {
+        let text = format!(
+            r#"
+            description = "t"
+            source = {{ kind = "finding", ref = "t" }}
+            [reply]
+            {reply}
+            [[step]]
+            action = "DeletePerson"
+            params = {{ PersonId = "{{{{run}}}}-1" }}
+            expect = {{ code = "InternalError" }}
+            "#
+        );
+        crate::case::parse(&text, "t::case", Path::new("t.toml"))
+            .unwrap()
+            .remove(0)
+    }
+
+    async fn adapter_failure(command: &str, reply: &str) -> String {
+        let runner = ClientRunner::new(Adapter::Command(command.into()))
+            .with_grace(Duration::from_millis(300));
+        let result = runner.run_case(0, &case(reply)).await;
+        assert_eq!(result.status, Status::Failed, "{result:?}");
+        let m = result
+            .mismatches
+            .iter()
+            .find(|m| m.field == "adapter")
+            .unwrap_or_else(|| panic!("{:?}", result.mismatches));
+        m.found.clone()
+    }
+
+    #[tokio::test]
+    async fn a_crash_fails_the_case_with_its_status() {
+        let found = adapter_failure("echo boom >&2; exit 3", "").await;
+        assert!(
+            found.contains("exit status: 3") && found.contains("boom"),
+            "{found}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hang_is_killed_and_fails_the_case() {
+        let started = Instant::now();
+        let found = adapter_failure("sleep 30", "timeout_ms = 200").await;
+        assert!(found.contains("did not answer"), "{found}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn output_that_is_not_the_protocol_fails_the_case() {
+        let found = adapter_failure("cat >/dev/null; echo hello", "").await;
+        assert!(
+            found.contains("not one JSON object") && found.contains("hello"),
+            "{found}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_that_sends_nothing_fails_the_request_check() {
+        let runner = ClientRunner::new(Adapter::Command(
+            r#"cat >/dev/null; echo '{"error": {"code": "InternalError"}}'"#.into(),
+        ));
+        let result = runner.run_case(0, &case("")).await;
+        assert_eq!(result.status, Status::Failed);
+        let fields: Vec<&str> = result.mismatches.iter().map(|m| m.field.as_str()).collect();
+        assert!(fields.contains(&"request"), "{fields:?}");
+        // The served message and RequestId were not returned either.
+        assert!(fields.contains(&"error.message"), "{fields:?}");
+        assert!(fields.contains(&"error.request_id"), "{fields:?}");
+    }
+
+    #[tokio::test]
+    async fn our_client_passes_a_served_error() {
+        let runner = ClientRunner::new(Adapter::Rust);
+        let result = runner.run_case(0, &case("status = 500")).await;
+        assert_eq!(result.status, Status::Passed, "{:?}", result.mismatches);
+        assert_eq!(
+            result.client.unwrap().signed_headers,
+            vec!["content-type;host".to_string()]
+        );
+    }
+}
