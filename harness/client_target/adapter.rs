@@ -319,7 +319,7 @@ async fn run_process(
             if let Some(pid) = pid {
                 // The adapter's whole process group: `sh -c` may have children.
                 let _ = tokio::process::Command::new("kill")
-                    .args(["-KILL", &format!("-{pid}")])
+                    .args(["-KILL", "--", &format!("-{pid}")])
                     .stderr(Stdio::null())
                     .status()
                     .await;
