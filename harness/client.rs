@@ -210,6 +210,16 @@ impl Client {
         }
     }
 
+    /// The same endpoint and credentials, with a timeout on each request
+    /// (a new connection pool).
+    pub fn with_timeout(self, timeout: Duration) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(timeout)
+            .build()?;
+        Ok(Self { http, ..self })
+    }
+
     /// The endpoint, without a trailing `/`.
     pub fn base(&self) -> &str {
         &self.base

@@ -3,6 +3,7 @@ pub mod api;
 pub mod case;
 pub mod check;
 pub mod client;
+pub mod client_target;
 pub mod emulator;
 pub mod envelope;
 pub mod live;

@@ -1,9 +1,12 @@
 //! Every conformance case as its own test, found at run time in `cases/`.
 //!
 //! `cargo test --test cases` runs them against the target named by
-//! `IAI_TARGET` (default: the embedded emulator). A case file that does not
-//! load is a failing test named after the file. Each passing case's
-//! normalized exchanges are an insta snapshot in `snapshots/`.
+//! `IAI_TARGET` (default: the embedded emulator), and against the client
+//! adapters `rust` and `python-sdk` (`client_rust::...`,
+//! `client_python_sdk::...`; the harness plays the server). With
+//! `IAI_TARGET=client:<adapter>` only that client runs. A case file that
+//! does not load is a failing test named after the file. Each passing
+//! server case's normalized exchanges are an insta snapshot in `snapshots/`.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -11,8 +14,9 @@ use std::sync::{Arc, OnceLock};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use iai_conformance::case::{self, Case};
+use iai_conformance::client_target::{self, Adapter, ClientRunner};
 use iai_conformance::live;
-use iai_conformance::run::{Runner, Session, Status, Target, TargetError};
+use iai_conformance::run::{CaseResult, Runner, Session, Status, Target, TargetError};
 
 struct Harness {
     runtime: tokio::runtime::Runtime,
@@ -66,6 +70,23 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Turns a result into a test outcome; `Ok(true)` when it passed outright.
+fn verdict(result: &CaseResult) -> Result<Option<Completion>, Failed> {
+    match &result.status {
+        Status::Skipped(why) | Status::Unreachable(why) => Ok(Some(Completion::ignored_with(why))),
+        Status::Failed | Status::UnexpectedPass(_) => Err(format!(
+            "{} ({}; {})\n{}",
+            result.description,
+            result.file,
+            result.source.reference,
+            result.failure_text()
+        )
+        .into()),
+        Status::ExpectedFailure(_) => Ok(Some(Completion::Completed)),
+        Status::Passed => Ok(None),
+    }
+}
+
 fn run(index: usize, case: Case) -> Result<Completion, Failed> {
     let h = harness();
     if let Some(why) = &h.skip {
@@ -73,22 +94,8 @@ fn run(index: usize, case: Case) -> Result<Completion, Failed> {
     }
     let runner = h.runner.as_ref().map_err(|e| Failed::from(e.as_str()))?;
     let result = h.runtime.block_on(runner.run_case(index, &case));
-    match &result.status {
-        Status::Skipped(why) | Status::Unreachable(why) => {
-            return Ok(Completion::ignored_with(why));
-        }
-        Status::Failed | Status::UnexpectedPass(_) => {
-            return Err(format!(
-                "{} ({}; {})\n{}",
-                result.description,
-                result.file,
-                result.source.reference,
-                result.failure_text()
-            )
-            .into());
-        }
-        Status::ExpectedFailure(_) => return Ok(Completion::Completed),
-        Status::Passed => {}
+    if let Some(done) = verdict(&result)? {
+        return Ok(done);
     }
     if result.snapshot {
         let kind = runner.session().kind();
@@ -111,9 +118,100 @@ fn run(index: usize, case: Case) -> Result<Completion, Failed> {
     Ok(Completion::Completed)
 }
 
+/// One client adapter's runner, shared by its trials.
+struct ClientHarness {
+    /// `client_rust`, `client_python_sdk`, ...: the trials' name prefix.
+    prefix: String,
+    runner: Result<Arc<ClientRunner>, String>,
+}
+
+/// The client adapters to run: the one `IAI_TARGET` names, or `rust` and
+/// `python-sdk` beside a server target.
+fn client_harnesses(spec: &str) -> Vec<ClientHarness> {
+    let specs: Vec<&str> = if spec.trim().starts_with("client:") {
+        vec![spec.trim()]
+    } else {
+        vec!["client:rust", "client:python-sdk"]
+    };
+    specs
+        .into_iter()
+        .map(|spec| {
+            let adapter = Adapter::from_spec(spec).expect("a client spec");
+            let prefix = match &adapter {
+                Ok(a) => a.kind().as_str(),
+                Err(_) if spec == "client:python-sdk" => "client:python-sdk",
+                Err(_) => "client:command",
+            }
+            .replace([':', '-'], "_");
+            ClientHarness {
+                prefix,
+                runner: adapter
+                    .map(|a| Arc::new(ClientRunner::new(a)))
+                    .map_err(|e| e.to_string()),
+            }
+        })
+        .collect()
+}
+
+fn run_client(runner: &ClientRunner, index: usize, case: &Case) -> Result<Completion, Failed> {
+    let result = harness().runtime.block_on(runner.run_case(index, case));
+    Ok(verdict(&result)?.unwrap_or(Completion::Completed))
+}
+
+/// The README's example adapter, run through `client:command:`, must pass
+/// the document's examples and a few error codes.
+fn readme_example(python: std::path::PathBuf, cases: Vec<Case>) -> Result<Completion, Failed> {
+    let readme = std::fs::read_to_string(root().join("README.md")).map_err(|e| e.to_string())?;
+    let section = readme
+        .split("## Testing your own client")
+        .nth(1)
+        .ok_or("README.md has no section \"## Testing your own client\"")?;
+    let code = section
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .ok_or("the section has no ```python example adapter")?;
+    let file = std::env::temp_dir().join(format!("iai-readme-adapter-{}.py", std::process::id()));
+    std::fs::write(&file, code).map_err(|e| e.to_string())?;
+    let adapter = Adapter::from_spec(&format!(
+        "client:command:{} {}",
+        python.display(),
+        file.display()
+    ))
+    .expect("a client spec")
+    .map_err(|e| e.to_string())?;
+    let runner = ClientRunner::new(adapter);
+    let mut failures = String::new();
+    let mut ran = 0;
+    for (index, case) in cases.iter().enumerate() {
+        let result = harness().runtime.block_on(runner.run_case(index, case));
+        ran += 1;
+        if result.status != Status::Passed {
+            failures.push_str(&format!(
+                "{}: {}\n{}",
+                result.name,
+                result.status.label(),
+                result.failure_text()
+            ));
+        }
+    }
+    let _ = std::fs::remove_file(&file);
+    if ran == 0 {
+        return Err("no case for the README's example adapter".into());
+    }
+    if failures.is_empty() {
+        Ok(Completion::Completed)
+    } else {
+        Err(failures.into())
+    }
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
+    let spec = std::env::var("IAI_TARGET").unwrap_or_default();
+    let clients = client_harnesses(&spec);
+    let server = !spec.trim().starts_with("client:");
     match case::discover(&root().join("cases")) {
         Err(e) => {
             let message = e.to_string();
@@ -124,9 +222,59 @@ fn main() {
                 let message = error.to_string();
                 trials.push(Trial::test(error.name.clone(), move || Err(message.into())));
             }
-            for (index, case) in found.cases.into_iter().enumerate() {
-                let name = case.name.clone();
-                trials.push(Trial::ignorable_test(name, move || run(index, case)));
+            for client in clients {
+                let runner = match client.runner {
+                    Ok(runner) => Some(runner),
+                    Err(why) => {
+                        eprintln!("SKIP {}::* (marked ignored): {why}", client.prefix);
+                        None
+                    }
+                };
+                let kind = match (&runner, client.prefix.as_str()) {
+                    (Some(r), _) => r.kind(),
+                    (None, "client_python_sdk") => case::TargetKind::ClientPythonSdk,
+                    (None, _) => case::TargetKind::ClientCommand,
+                };
+                for (index, case) in found.cases.iter().enumerate() {
+                    if client_target::not_for_clients(case, kind).is_some() {
+                        continue;
+                    }
+                    let name = format!("{}::{}", client.prefix, case.name);
+                    match &runner {
+                        Some(runner) => {
+                            let (runner, case) = (Arc::clone(runner), case.clone());
+                            trials.push(Trial::ignorable_test(name, move || {
+                                run_client(&runner, index, &case)
+                            }));
+                        }
+                        None => trials.push(Trial::test(name, || Ok(())).with_ignored_flag(true)),
+                    }
+                }
+            }
+            if server {
+                let example: Vec<Case> = found
+                    .cases
+                    .iter()
+                    .filter(|c| {
+                        c.name.starts_with("delete_person::doc_example")
+                            || c.name.starts_with("delete_person::error_codes::Auth")
+                    })
+                    .cloned()
+                    .collect();
+                let name = "client_command::readme_example_adapter".to_string();
+                match client_target::python_sdk() {
+                    Ok(python) => trials.push(Trial::ignorable_test(name, move || {
+                        readme_example(python, example)
+                    })),
+                    Err(why) => {
+                        eprintln!("SKIP {name} (marked ignored): {why}");
+                        trials.push(Trial::test(name, || Ok(())).with_ignored_flag(true));
+                    }
+                }
+                for (index, case) in found.cases.into_iter().enumerate() {
+                    let name = case.name.clone();
+                    trials.push(Trial::ignorable_test(name, move || run(index, case)));
+                }
             }
         }
     }

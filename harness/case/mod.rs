@@ -13,8 +13,8 @@ mod table;
 use std::path::{Path, PathBuf};
 
 pub use schema::{
-    Call, CaseFile, Credential, Expect, ExpectFail, Fault, Source, SourceKind, Tamper, TargetKind,
-    V1Digest,
+    Answer, Call, CaseFile, Credential, Expect, ExpectFail, Fault, Reply, Source, SourceKind,
+    Tamper, TargetKind, V1Digest,
 };
 pub use table::{Row, TableFile, Trigger};
 
@@ -50,6 +50,10 @@ impl Case {
     }
 
     pub fn applies_to(&self, target: TargetKind) -> bool {
+        if self.spec.reply.is_some() && !target.is_client() {
+            // A served answer: only a client can be judged on it.
+            return false;
+        }
         self.spec
             .targets
             .as_ref()

@@ -38,6 +38,10 @@ pub struct CaseFile {
     /// Best-effort clean-up, run whatever happened; outcomes are ignored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teardown: Vec<Call>,
+    /// What the fake server serves a client (client targets only): a case
+    /// with a reply is about how a client reads that answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Reply>,
 }
 
 fn yes() -> bool {
@@ -79,6 +83,15 @@ pub enum TargetKind {
     Serve,
     /// Any other URL: the real service or a third-party fake.
     Live,
+    /// Our own client (`client:rust`), against the harness playing the server.
+    #[serde(rename = "client:rust")]
+    ClientRust,
+    /// The official Python SDK (`client:python-sdk`).
+    #[serde(rename = "client:python-sdk")]
+    ClientPythonSdk,
+    /// Any adapter command (`client:command:<cmd>`).
+    #[serde(rename = "client:command")]
+    ClientCommand,
 }
 
 impl TargetKind {
@@ -87,7 +100,18 @@ impl TargetKind {
             Self::Emulator => "emulator",
             Self::Serve => "serve",
             Self::Live => "live",
+            Self::ClientRust => "client:rust",
+            Self::ClientPythonSdk => "client:python-sdk",
+            Self::ClientCommand => "client:command",
         }
+    }
+
+    /// Whether a client library is under test (the harness plays the server).
+    pub fn is_client(self) -> bool {
+        matches!(
+            self,
+            Self::ClientRust | Self::ClientPythonSdk | Self::ClientCommand
+        )
     }
 
     /// Whether the target is the reference emulator (in-process or served).
@@ -300,13 +324,23 @@ impl CaseFile {
                 expect.validate(&format!("setup[{i}]"))?;
             }
         }
+        if let Some(reply) = &self.reply {
+            reply.validate()?;
+            if self.steps.len() != 1 {
+                return Err("reply: a case with a [reply] has exactly one [[step]]".into());
+            }
+        }
+        let answered = self.reply.as_ref().is_some_and(Reply::gives_the_answer);
         for (i, call) in self.steps.iter().enumerate() {
             let at = format!("step[{i}]");
-            let expect = call.expect.as_ref().ok_or_else(|| {
-                format!(
+            let Some(expect) = call.expect.as_ref() else {
+                if answered {
+                    continue;
+                }
+                return Err(format!(
                     "{at}.expect: a step needs an expectation, e.g. `expect = {{ success = true }}`"
-                )
-            })?;
+                ));
+            };
             expect.validate(&at)?;
             if call.style != Style::Tc3PostJson
                 && call.style != Style::Tc3Get
@@ -330,6 +364,158 @@ impl CaseFile {
                     fail.target.as_str()
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+/// What the fake server answers a client (the `[reply]` of a client case).
+/// Without `body`, `code`, `success` or `retry_sequence`, the answer is the
+/// envelope the step's `expect` describes.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reply {
+    /// HTTP status (default 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `Content-Type` (default `application/json`; `""` sends none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// A raw body instead of an envelope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// An error envelope with this code (its catalog description as message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// A success envelope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// Envelope keys to leave out (see [`Answer::omit`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omit: Vec<String>,
+    /// Milliseconds before each answer is sent.
+    #[serde(default)]
+    pub delay_ms: u64,
+    /// The timeout the client is given, milliseconds (default 10 000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// How many attempts the client may make (retries allowed above 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// Successive answers: the n-th request gets the n-th, later ones the last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retry_sequence: Vec<Answer>,
+}
+
+/// One answer of the fake server.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// HTTP status (default 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `Content-Type` (default `application/json`; `""` sends none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// A raw body instead of an envelope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// An error envelope with this code (its catalog description as message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// A success envelope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// Envelope keys to leave out: `RequestId`, `Code`, `Message`, or
+    /// `Response` (the inner object is sent without its wrapper).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omit: Vec<String>,
+}
+
+impl Answer {
+    fn gives_the_answer(&self) -> bool {
+        self.body.is_some() || self.code.is_some() || self.success.is_some()
+    }
+
+    fn validate(&self, at: &str) -> Result<(), String> {
+        let said = [
+            self.body.is_some(),
+            self.code.is_some(),
+            self.success.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if said > 1 {
+            return Err(format!("{at}: give at most one of body, code and success"));
+        }
+        if self.success == Some(false) {
+            return Err(format!(
+                "{at}.success: write `success = true`, or give a `code`"
+            ));
+        }
+        for key in &self.omit {
+            if !["RequestId", "Code", "Message", "Response"].contains(&key.as_str()) {
+                return Err(format!(
+                    "{at}.omit: {key:?} is not one of RequestId, Code, Message, Response"
+                ));
+            }
+        }
+        if self.body.is_some() && !self.omit.is_empty() {
+            return Err(format!("{at}.omit: only for envelopes, not with body"));
+        }
+        Ok(())
+    }
+}
+
+impl Reply {
+    /// The single answer (without `retry_sequence`).
+    pub fn answer(&self) -> Answer {
+        Answer {
+            status: self.status,
+            content_type: self.content_type.clone(),
+            body: self.body.clone(),
+            code: self.code.clone(),
+            success: self.success,
+            omit: self.omit.clone(),
+        }
+    }
+
+    /// The answers served in turn: the retry sequence, or the one answer.
+    pub fn answers(&self) -> Vec<Answer> {
+        if self.retry_sequence.is_empty() {
+            vec![self.answer()]
+        } else {
+            self.retry_sequence.clone()
+        }
+    }
+
+    /// Whether the reply itself says what is served (no `expect` needed).
+    pub fn gives_the_answer(&self) -> bool {
+        self.answer().gives_the_answer() || !self.retry_sequence.is_empty()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let answer = self.answer();
+        answer.validate("reply")?;
+        for (i, answer) in self.retry_sequence.iter().enumerate() {
+            answer.validate(&format!("reply.retry_sequence[{i}]"))?;
+            if !answer.gives_the_answer() {
+                return Err(format!(
+                    "reply.retry_sequence[{i}]: give body, code or success"
+                ));
+            }
+        }
+        if !self.retry_sequence.is_empty()
+            && (answer.gives_the_answer()
+                || answer.status.is_some()
+                || answer.content_type.is_some()
+                || !answer.omit.is_empty())
+        {
+            return Err("reply: with retry_sequence, describe each answer inside it".into());
+        }
+        if self.max_attempts == Some(0) {
+            return Err("reply.max_attempts: at least 1".into());
         }
         Ok(())
     }

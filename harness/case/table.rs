@@ -206,6 +206,7 @@ impl TableFile {
                 setup: row.setup.clone().unwrap_or_else(|| self.setup.clone()),
                 steps: vec![step],
                 teardown: Vec::new(),
+                reply: None,
             };
             spec.validate().map_err(|e| format!("{at}: {e}"))?;
             out.push(Case {

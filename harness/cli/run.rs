@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::ValueEnum;
 
 use iai_conformance::case;
+use iai_conformance::client_target::{Adapter, ClientRunner};
 use iai_conformance::live;
 use iai_conformance::report::{self, Report};
 use iai_conformance::run::{Runner, Session, Target, TargetError};
@@ -27,7 +28,9 @@ pub(crate) struct RunArgs {
     /// https://iai.tencentcloudapi.com, under the live policy) or a URL; `live`
     /// and a URL take their credentials from TENCENTCLOUD_SECRET_ID,
     /// TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN (optional) and
-    /// TENCENTCLOUD_REGION.
+    /// TENCENTCLOUD_REGION. `client:rust`, `client:python-sdk` or
+    /// `client:command:<cmd>` test a client library against the harness
+    /// playing the server.
     #[arg(long, env = "IAI_TARGET", default_value = "emulator")]
     target: String,
     /// The cases directory [default: ./cases, else the crate's cases/].
@@ -127,12 +130,18 @@ fn cases_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let options = args.live.options()?;
-    let target = match Target::from_spec(&args.target, |k| std::env::var(k).ok()) {
-        Err(e @ TargetError::NoCredentials(_)) if options.replay.is_none() => {
-            eprintln!("{e}");
-            return Ok(ExitCode::SUCCESS);
-        }
-        other => other.context("--target (or IAI_TARGET)")?,
+    let adapter = Adapter::from_spec(&args.target)
+        .transpose()
+        .context("--target (or IAI_TARGET)")?;
+    let target = match adapter {
+        Some(_) => Target::Emulator, // unused: the harness plays the server
+        None => match Target::from_spec(&args.target, |k| std::env::var(k).ok()) {
+            Err(e @ TargetError::NoCredentials(_)) if options.replay.is_none() => {
+                eprintln!("{e}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            other => other.context("--target (or IAI_TARGET)")?,
+        },
     };
     let dir = cases_dir(args.cases)?;
     let found = case::discover(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -158,6 +167,12 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let human = args.format == Format::Human && args.out.is_none();
     let report = runtime.block_on(async {
+        if let Some(adapter) = adapter {
+            return anyhow::Ok(Ok((
+                run_client(adapter, cases, load_errors, args.concurrency, human).await,
+                None,
+            )));
+        }
         let session = if options.replay.is_some() {
             Session::offline()
         } else {
@@ -309,5 +324,34 @@ async fn stop_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// A client target: the harness serves each case's answer and judges the client.
+async fn run_client(
+    adapter: Adapter,
+    cases: Vec<case::Case>,
+    load_errors: Vec<case::LoadError>,
+    concurrency: usize,
+    human: bool,
+) -> Report {
+    let target = adapter.name();
+    let runner = Arc::new(ClientRunner::new(adapter));
+    let started = Instant::now();
+    let results = runner
+        .run_all(cases, concurrency, move |r| {
+            if human {
+                println!("{}", report::progress_line(r));
+            } else if r.status.is_failure() {
+                eprintln!("{}", report::progress_line(r));
+            }
+        })
+        .await;
+    Report {
+        target,
+        url: "harness as the server, 127.0.0.1".into(),
+        results,
+        load_errors,
+        wall: started.elapsed(),
     }
 }

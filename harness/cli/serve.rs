@@ -60,6 +60,9 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let emulator = Emulator::start(config, args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
+        // Registered before the startup line, so that a signal sent as soon
+        // as the line is read stops the server cleanly instead of killing it.
+        let stop = StopSignals::register().context("cannot listen for Ctrl-C and SIGTERM")?;
         let creds = emulator.credentials();
         if generated {
             // The one place a secret is printed: a generated pair is useless
@@ -77,31 +80,44 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 creds.secret_id
             );
         }
-        stop_signal().await;
+        stop.wait().await;
         emulator.shutdown().await;
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop_signal() {
+/// Ctrl-C or SIGTERM, listened for from the moment of registration.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn register() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

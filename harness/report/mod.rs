@@ -215,6 +215,9 @@ fn cell(text: &str) -> String {
 /// (exercised? passed? observed?), then the common codes seen, then the
 /// documentation findings.
 pub fn markdown(report: &Report) -> String {
+    if report.target.starts_with("client:") {
+        return client_matrix(report);
+    }
     let catalog = Catalog::get();
     let c = report.counts();
     let mut out = String::new();
@@ -382,6 +385,83 @@ pub fn markdown(report: &Report) -> String {
                 let _ = writeln!(out, "  - {}", cell(&m.to_string()));
             }
         }
+    }
+    out
+}
+
+/// The client conformance matrix: per case, what was served, what a
+/// correct client returns, what the client returned, and the verdict with
+/// known divergences marked.
+pub fn client_matrix(report: &Report) -> String {
+    let c = report.counts();
+    let mut out = String::new();
+    let _ = writeln!(out, "# IAI client conformance matrix\n");
+    let _ = writeln!(
+        out,
+        "Client: **{}**. {} cases: {} passed, {} failed, {} known divergences, {} not for clients.\n",
+        report.target, c.total, c.passed, c.failed, c.expected_failures, c.skipped
+    );
+    let _ = writeln!(
+        out,
+        "| # | Case | Served | Correct client returns | Client returned | Requests | Verdict |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let mut n = 0;
+    for r in &report.results {
+        let Some(record) = &r.client else { continue };
+        n += 1;
+        let returned = match (&record.returned, &record.adapter_failure) {
+            (Some(crate::client_target::Returned::Ok(_)), _) => "success".to_string(),
+            (Some(crate::client_target::Returned::Error(e)), _) => format!(
+                "error `{}`{}",
+                e.code,
+                e.kind
+                    .map(|k| format!(" ({})", k.as_str()))
+                    .unwrap_or_default()
+            ),
+            (None, Some(failure)) => format!("adapter failure: {failure}"),
+            (None, None) => "-".into(),
+        };
+        let verdict = match &r.status {
+            Status::Passed => "pass".to_string(),
+            Status::ExpectedFailure(why) => format!("known divergence: {why}"),
+            Status::UnexpectedPass(why) => {
+                format!("FAIL: passes, but is a known divergence ({why}); remove the expect_fail")
+            }
+            Status::Failed => format!(
+                "FAIL: {}",
+                r.mismatches
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Status::Skipped(why) | Status::Unreachable(why) => why.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "| {n} | `{}` | {} | {} | {} | {} ({}) | {} |",
+            r.name,
+            cell(&record.served.join(" → ")),
+            cell(
+                &record
+                    .expected
+                    .as_ref()
+                    .map_or_else(|| "-".into(), ToString::to_string)
+            ),
+            cell(&returned),
+            record.requests,
+            cell(&record.signed_headers.join(", ")),
+            cell(&verdict)
+        );
+    }
+    for e in &report.load_errors {
+        let _ = writeln!(
+            out,
+            "\n- BROKEN FILE `{}`: {}",
+            e.file.display(),
+            cell(&e.message)
+        );
     }
     out
 }

@@ -184,6 +184,9 @@ pub struct CaseResult {
     pub findings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<RowInfo>,
+    /// Client targets: what was served, asked and returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<crate::client_target::ClientRecord>,
     #[serde(skip)]
     pub snapshot: bool,
     /// The normalized exchanges of the steps (for snapshots).
@@ -345,6 +348,7 @@ impl Runner {
             observed: Vec::new(),
             findings: case.spec.findings.clone(),
             row: case.row.clone(),
+            client: None,
             snapshot: case.spec.snapshot,
             exchanges: Vec::new(),
             elapsed: Duration::ZERO,

@@ -1,0 +1,406 @@
+//! Adapters: how a client library is made to call the fake server.
+//!
+//! The protocol (README, "Testing your own client"): the harness runs a
+//! command, writes one JSON object on its stdin and reads one JSON object
+//! from its stdout:
+//!
+//! ```text
+//! in:  {"endpoint": "http://127.0.0.1:PORT", "credentials": {"secret_id": "...", "secret_key": "..."},
+//!       "region": "ap-guangzhou", "action": "DeletePerson", "version": "2020-03-03",
+//!       "params": {...}, "timeout": 10.0, "max_attempts": 1}
+//! out: {"ok": {...the Response fields, RequestId included...}}
+//!   or {"error": {"code": "...", "message": "...", "request_id": "...", "kind": "api|http|parse|transport"}}
+//! ```
+//!
+//! `rust` runs our own client in-process; `python-sdk` runs the official
+//! Python SDK through `adapters/python_sdk.py`; `command:<cmd>` runs any
+//! command through `sh -c`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::io::AsyncWriteExt;
+
+use super::reply::ErrorKind;
+use crate::case::TargetKind;
+use crate::client::{CallOptions, Client, ClientError, Style};
+use crate::sign::Credentials;
+
+/// The Python adapter, embedded so that the binary works from anywhere.
+pub const PYTHON_SDK_ADAPTER: &str = include_str!("../../adapters/python_sdk.py");
+
+/// A client under test.
+#[derive(Clone, Debug)]
+pub enum Adapter {
+    /// Our own client, in-process.
+    Rust,
+    /// The official Python SDK, with this interpreter.
+    PythonSdk { python: PathBuf },
+    /// Any command speaking the adapter protocol.
+    Command(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    #[error(
+        "unknown client adapter {0:?}: expected client:rust, client:python-sdk or client:command:<cmd>"
+    )]
+    Unknown(String),
+    #[error("client:command: give the command after the colon, e.g. client:command:./my_adapter")]
+    EmptyCommand,
+    #[error("{0}")]
+    NoPythonSdk(String),
+}
+
+impl Adapter {
+    /// Parses a `client:<adapter>` target; `None` for any other target.
+    pub fn from_spec(spec: &str) -> Option<Result<Self, AdapterError>> {
+        let rest = spec.trim().strip_prefix("client:")?;
+        Some(match rest {
+            "rust" => Ok(Self::Rust),
+            "python-sdk" => python_sdk().map(|python| Self::PythonSdk { python }),
+            _ => match rest.strip_prefix("command:") {
+                Some(cmd) if !cmd.trim().is_empty() => Ok(Self::Command(cmd.to_string())),
+                Some(_) => Err(AdapterError::EmptyCommand),
+                None => Err(AdapterError::Unknown(rest.to_string())),
+            },
+        })
+    }
+
+    /// The kind of target, as `expect_fail` names it.
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            Self::Rust => TargetKind::ClientRust,
+            Self::PythonSdk { .. } => TargetKind::ClientPythonSdk,
+            Self::Command(_) => TargetKind::ClientCommand,
+        }
+    }
+
+    /// `client:rust`, `client:python-sdk`, `client:command:<cmd>`.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Command(cmd) => format!("client:command:{cmd}"),
+            other => other.kind().as_str().to_string(),
+        }
+    }
+
+    /// Whether each call starts a process (bounds the concurrency).
+    pub fn spawns(&self) -> bool {
+        !matches!(self, Self::Rust)
+    }
+
+    /// Makes the call; `Err` is a failure of the adapter itself (a crash, a
+    /// hang past `deadline`, unreadable output).
+    pub(crate) async fn call(
+        &self,
+        input: &Input<'_>,
+        deadline: Duration,
+    ) -> Result<Returned, String> {
+        match self {
+            Self::Rust => Ok(call_rust(input).await),
+            Self::PythonSdk { python } => {
+                let mut cmd = tokio::process::Command::new(python);
+                cmd.arg("-c").arg(PYTHON_SDK_ADAPTER);
+                run_process(cmd, input, deadline).await
+            }
+            Self::Command(line) => {
+                let mut cmd = tokio::process::Command::new("sh");
+                cmd.arg("-c").arg(line);
+                run_process(cmd, input, deadline).await
+            }
+        }
+    }
+}
+
+/// The interpreter that has the official Python SDK: `$IAI_PYTHON`, else
+/// `.venv-sdk/bin/python` here or in the crate.
+pub fn python_sdk() -> Result<PathBuf, AdapterError> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("IAI_PYTHON") {
+        Some(p) if !p.is_empty() => vec![PathBuf::from(p)],
+        _ => vec![
+            PathBuf::from(".venv-sdk/bin/python"),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-sdk/bin/python"),
+        ],
+    };
+    for python in &candidates {
+        let found = std::process::Command::new(python)
+            .args(["-c", "import tencentcloud.iai.v20200303.iai_client"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if found {
+            return Ok(python.clone());
+        }
+    }
+    Err(AdapterError::NoPythonSdk(format!(
+        "no Python with the official SDK ({}): set IAI_PYTHON, or run \
+         `python3 -m venv .venv-sdk && .venv-sdk/bin/pip install -r tests/python/requirements.txt`",
+        candidates
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+/// What the adapter is asked to do (written on its stdin).
+#[derive(serde::Serialize)]
+pub(crate) struct Input<'a> {
+    pub(crate) endpoint: &'a str,
+    pub(crate) credentials: InputCredentials<'a>,
+    pub(crate) region: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) params: &'a Map<String, Value>,
+    /// Seconds.
+    pub(crate) timeout: f64,
+    pub(crate) max_attempts: u32,
+}
+
+#[derive(serde::Serialize)]
+pub(crate) struct InputCredentials<'a> {
+    pub(crate) secret_id: &'a str,
+    pub(crate) secret_key: &'a str,
+}
+
+/// What the client returned (read from the adapter's stdout).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Returned {
+    Ok(Map<String, Value>),
+    Error(ReturnedError),
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct ReturnedError {
+    pub code: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ErrorKind>,
+}
+
+impl Returned {
+    fn error(code: &str, message: String, request_id: Option<String>, kind: ErrorKind) -> Self {
+        Self::Error(ReturnedError {
+            code: code.to_string(),
+            message: Some(message),
+            request_id,
+            kind: Some(kind),
+        })
+    }
+}
+
+/// Our own client: the same `Client` the URL target uses, with this error
+/// mapping (after the Go SDK's): an `Error` envelope is an API error
+/// whatever the status and Content-Type; no envelope is `http` on a
+/// non-200 status, `parse` otherwise; no answer is `transport`.
+async fn call_rust(input: &Input<'_>) -> Returned {
+    let credentials = Credentials::new(input.credentials.secret_id, input.credentials.secret_key);
+    let region = Some(input.region.to_string()).filter(|r| !r.is_empty());
+    let timeout = Duration::from_secs_f64(input.timeout.max(0.001));
+    let client = match Client::new(input.endpoint, credentials, region)
+        .and_then(|c| c.with_timeout(timeout))
+    {
+        Ok(client) => client,
+        Err(e) => {
+            return Returned::error(
+                "ClientError.InvalidEndpoint",
+                e.to_string(),
+                None,
+                ErrorKind::Transport,
+            );
+        }
+    };
+    let mut options = CallOptions::new(Style::Tc3PostJson, crate::client::now());
+    options.version = input.version.to_string();
+    let exchange = match client.call(input.action, input.params, &options).await {
+        Ok(exchange) => exchange,
+        Err(ClientError::Transport(e)) => {
+            return Returned::error(
+                "ClientError.NetworkError",
+                e.to_string(),
+                None,
+                ErrorKind::Transport,
+            );
+        }
+        Err(e) => {
+            return Returned::error(
+                "ClientError.SignError",
+                e.to_string(),
+                None,
+                ErrorKind::Transport,
+            );
+        }
+    };
+    read_answer(exchange.status, &exchange.body)
+}
+
+/// Reads an answer the way our client maps it.
+pub(crate) fn read_answer(status: u16, body: &[u8]) -> Returned {
+    let no_envelope = |why: String| {
+        if status == 200 {
+            Returned::error("ClientError.ParseJsonError", why, None, ErrorKind::Parse)
+        } else {
+            Returned::error(
+                "ClientError.HttpStatusCodeError",
+                format!("HTTP {status}: {why}"),
+                None,
+                ErrorKind::Http,
+            )
+        }
+    };
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return no_envelope(format!("the body is not JSON ({e})")),
+    };
+    let Some(response) = value.get("Response").and_then(Value::as_object) else {
+        return no_envelope("the body has no Response object".into());
+    };
+    let request_id = response
+        .get("RequestId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    match response.get("Error") {
+        None => Returned::Ok(response.clone()),
+        Some(error) => match error.get("Code").and_then(Value::as_str) {
+            Some(code) => Returned::Error(ReturnedError {
+                code: code.to_string(),
+                message: Some(
+                    error
+                        .get("Message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+                request_id,
+                kind: Some(ErrorKind::Api),
+            }),
+            None => no_envelope("Response.Error has no Code".into()),
+        },
+    }
+}
+
+/// Runs an adapter process: input on stdin, one JSON object on stdout.
+async fn run_process(
+    mut cmd: tokio::process::Command,
+    input: &Input<'_>,
+    deadline: Duration,
+) -> Result<Returned, String> {
+    let payload = serde_json::to_vec(input).expect("the input serializes");
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .process_group(0)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy");
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start the adapter: {e}"))?;
+    let pid = child.id();
+    let mut stdin = child.stdin.take().expect("piped");
+    let writer = tokio::spawn(async move {
+        // An adapter that exits without reading is judged by its output.
+        let _ = stdin.write_all(&payload).await;
+        let _ = stdin.shutdown().await;
+    });
+    let output = match tokio::time::timeout(deadline, child.wait_with_output()).await {
+        Ok(Ok(output)) => output,
+        Ok(Err(e)) => return Err(format!("cannot read the adapter's output: {e}")),
+        Err(_) => {
+            if let Some(pid) = pid {
+                // The adapter's whole process group: `sh -c` may have children.
+                let _ = tokio::process::Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pid}")])
+                    .stderr(Stdio::null())
+                    .status()
+                    .await;
+            }
+            return Err(format!(
+                "the adapter did not answer within {:.1} s (killed)",
+                deadline.as_secs_f64()
+            ));
+        }
+    };
+    let _ = writer.await;
+    let stderr = tail(&output.stderr);
+    if !output.status.success() {
+        return Err(format!(
+            "the adapter exited with {}{}",
+            output.status,
+            if stderr.is_empty() {
+                String::new()
+            } else {
+                format!("; stderr: {stderr}")
+            }
+        ));
+    }
+    serde_json::from_slice::<Returned>(&output.stdout).map_err(|e| {
+        format!(
+            "the adapter's stdout is not one JSON object {{\"ok\": {{...}}}} or {{\"error\": {{\"code\", ...}}}} ({e}): {:?}{}",
+            tail(&output.stdout),
+            if stderr.is_empty() {
+                String::new()
+            } else {
+                format!("; stderr: {stderr}")
+            }
+        )
+    })
+}
+
+/// The last 400 characters of an output, for a failure message.
+fn tail(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    let start = text.char_indices().rev().nth(399).map_or(0, |(i, _)| i);
+    text[start..].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_client_targets() {
+        assert!(Adapter::from_spec("emulator").is_none());
+        assert!(matches!(
+            Adapter::from_spec("client:rust"),
+            Some(Ok(Adapter::Rust))
+        ));
+        assert!(matches!(
+            Adapter::from_spec("client:command:./a b"),
+            Some(Ok(Adapter::Command(c))) if c == "./a b"
+        ));
+        assert!(matches!(
+            Adapter::from_spec("client:command:"),
+            Some(Err(AdapterError::EmptyCommand))
+        ));
+        assert!(matches!(
+            Adapter::from_spec("client:java"),
+            Some(Err(AdapterError::Unknown(_)))
+        ));
+    }
+
+    #[test]
+    fn our_client_reads_an_envelope_whatever_the_status() {
+        let body =
+            br#"{"Response":{"Error":{"Code":"InternalError","Message":"m"},"RequestId":"r"}}"#;
+        let Returned::Error(e) = read_answer(500, body) else {
+            panic!()
+        };
+        assert_eq!(e.code, "InternalError");
+        assert_eq!(e.request_id.as_deref(), Some("r"));
+        let Returned::Error(e) = read_answer(200, b"<html>") else {
+            panic!()
+        };
+        assert_eq!(e.kind, Some(ErrorKind::Parse));
+    }
+}

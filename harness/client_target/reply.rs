@@ -1,0 +1,342 @@
+//! What the fake server serves for a case, and what a client that reads it
+//! correctly returns.
+//!
+//! The served answer comes from the case's `[reply]`, or from its
+//! expectation: a success envelope with the documented output fields
+//! filled with plausible values, or the expected code with the catalog's
+//! description as message; always a fresh RequestId. The judge is the
+//! answer itself: a client must return what the last answer it received
+//! says, read the way the document describes the envelope.
+
+use serde_json::{Map, Value, json};
+
+use crate::api::{Catalog, ParamType};
+use crate::case::{Answer, Expect};
+use crate::envelope;
+
+/// The kinds of client error the adapter protocol names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The server answered an error envelope.
+    Api,
+    /// A non-200 status with no readable envelope.
+    Http,
+    /// The body is not a readable envelope.
+    Parse,
+    /// No answer: connection refused, reset, or a timeout.
+    Transport,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Http => "http",
+            Self::Parse => "parse",
+            Self::Transport => "transport",
+        }
+    }
+}
+
+/// What a correct client returns for an answer.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    /// Success with these `Response` fields (RequestId included when served).
+    Ok(Map<String, Value>),
+    /// An error. `None` fields are free (any code), except `request_id`,
+    /// which must then be absent or empty.
+    Error {
+        code: Option<String>,
+        message: Option<String>,
+        request_id: Option<String>,
+        kind: ErrorKind,
+    },
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ok(_) => f.write_str("success"),
+            Self::Error {
+                code: Some(code),
+                kind,
+                ..
+            } => write!(f, "error {code} ({})", kind.as_str()),
+            Self::Error {
+                code: None, kind, ..
+            } => {
+                write!(f, "an error of kind {} (any code)", kind.as_str())
+            }
+        }
+    }
+}
+
+/// One answer as served.
+#[derive(Clone, Debug)]
+pub(crate) struct Served {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<String>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) request_id: Option<String>,
+    /// What a correct client returns when it gets this answer in time.
+    pub(crate) expected: Expected,
+    /// A short description for reports.
+    pub(crate) summary: String,
+}
+
+/// A plausible value of a documented output type.
+fn plausible(ty: ParamType) -> Value {
+    match ty {
+        ParamType::String => json!("conformance"),
+        ParamType::Integer => json!(1),
+        ParamType::Float => json!(1.5),
+        ParamType::Boolean => json!(true),
+        ParamType::StringArray => json!(["conformance"]),
+        ParamType::Object => json!({}),
+        ParamType::ObjectArray => json!([]),
+        ParamType::IntegerArray => json!([0]),
+    }
+}
+
+enum Shape {
+    Raw(String),
+    Success(Map<String, Value>),
+    Error(String),
+}
+
+/// Builds the answer `answer` describes, falling back on `expect`.
+pub(crate) fn serve(
+    answer: &Answer,
+    expect: Option<&Expect>,
+    action: &str,
+    catalog: &Catalog,
+) -> Result<Served, String> {
+    let success_fields = |values: &Map<String, Value>| {
+        let mut fields = Map::new();
+        if let Some(documented) = catalog.action(action) {
+            for field in &documented.outputs {
+                fields.insert(field.name.clone(), plausible(field.ty));
+            }
+        }
+        for (k, v) in values {
+            fields.insert(k.clone(), v.clone());
+        }
+        fields
+    };
+    let shape = if let Some(body) = &answer.body {
+        Shape::Raw(body.clone())
+    } else if let Some(code) = &answer.code {
+        Shape::Error(code.clone())
+    } else if answer.success == Some(true) {
+        Shape::Success(success_fields(&Map::new()))
+    } else {
+        match expect {
+            Some(e) if e.is_success() => Shape::Success(success_fields(&e.values)),
+            Some(e) => match e.code.as_ref().or(e.pinned.as_ref()).or(e.any_of.first()) {
+                Some(code) => Shape::Error(code.clone()),
+                None => return Err("the expectation names no code to serve".into()),
+            },
+            None => return Err("neither the reply nor an expectation says what to serve".into()),
+        }
+    };
+    let status = answer.status.unwrap_or(200);
+    let content_type = match answer.content_type.as_deref() {
+        None => Some(envelope::CONTENT_TYPE.to_string()),
+        Some("") => None,
+        Some(ct) => Some(ct.to_string()),
+    };
+    let omitted = |key: &str| answer.omit.iter().any(|o| o == key);
+    let unreadable = if status == 200 {
+        ErrorKind::Parse
+    } else {
+        ErrorKind::Http
+    };
+    let any_error = |kind| Expected::Error {
+        code: None,
+        message: None,
+        request_id: None,
+        kind,
+    };
+    let ct_text = content_type.as_deref().unwrap_or("no content type");
+    let (body, request_id, expected, what) = match shape {
+        Shape::Raw(text) => {
+            let expected = read_raw(&text).unwrap_or_else(|| any_error(unreadable));
+            let preview: String = text.chars().take(24).collect();
+            (
+                text.into_bytes(),
+                None,
+                expected,
+                format!("body {preview:?}"),
+            )
+        }
+        shape => {
+            let id = envelope::new_request_id();
+            let mut response = Map::new();
+            let mut what = match &shape {
+                Shape::Success(fields) => {
+                    response.extend(fields.clone());
+                    "success".to_string()
+                }
+                Shape::Error(code) => {
+                    let message = catalog
+                        .code(code)
+                        .map(|c| c.description.clone())
+                        .filter(|d| !d.is_empty())
+                        .unwrap_or_else(|| format!("{code} (served by the conformance harness)"));
+                    let mut error = Map::new();
+                    if !omitted("Code") {
+                        error.insert("Code".into(), json!(code));
+                    }
+                    if !omitted("Message") {
+                        error.insert("Message".into(), json!(message));
+                    }
+                    response.insert("Error".into(), Value::Object(error));
+                    format!("error {code}")
+                }
+                Shape::Raw(_) => unreachable!("handled above"),
+            };
+            if !omitted("RequestId") {
+                response.insert("RequestId".into(), json!(id));
+            }
+            let served_id = (!omitted("RequestId")).then(|| id.clone());
+            let expected = if omitted("Response") || omitted("Code") {
+                any_error(unreadable)
+            } else {
+                read_response(&response)
+            };
+            let body = if omitted("Response") {
+                Value::Object(response)
+            } else {
+                json!({ "Response": response })
+            };
+            if !answer.omit.is_empty() {
+                what.push_str(&format!(" without {}", answer.omit.join(", ")));
+            }
+            (
+                serde_json::to_vec(&body).expect("JSON serializes"),
+                served_id,
+                expected,
+                what,
+            )
+        }
+    };
+    Ok(Served {
+        status,
+        content_type: content_type.clone(),
+        body,
+        request_id,
+        expected,
+        summary: format!("HTTP {status}, {ct_text}, {what}"),
+    })
+}
+
+/// What a correct client reads from a `Response` object.
+fn read_response(response: &Map<String, Value>) -> Expected {
+    let request_id = response
+        .get("RequestId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    match response.get("Error") {
+        Some(Value::Object(error)) => match error.get("Code").and_then(Value::as_str) {
+            Some(code) => Expected::Error {
+                code: Some(code.to_string()),
+                message: Some(
+                    error
+                        .get("Message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+                request_id,
+                kind: ErrorKind::Api,
+            },
+            None => Expected::Error {
+                code: None,
+                message: None,
+                request_id: None,
+                kind: ErrorKind::Parse,
+            },
+        },
+        _ => Expected::Ok(response.clone()),
+    }
+}
+
+/// A raw body that happens to be an envelope is read as one.
+fn read_raw(text: &str) -> Option<Expected> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let response = value.get("Response")?.as_object()?;
+    Some(read_response(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect_code(code: &str) -> Expect {
+        Expect {
+            code: Some(code.into()),
+            ..Expect::default()
+        }
+    }
+
+    #[test]
+    fn serves_the_expected_code_with_the_catalog_message() {
+        let served = serve(
+            &Answer::default(),
+            Some(&expect_code("InternalError")),
+            "DeletePerson",
+            Catalog::get(),
+        )
+        .unwrap();
+        let env = envelope::check(200, served.content_type.as_deref(), &served.body).unwrap();
+        assert_eq!(Some(env.request_id.clone()), served.request_id);
+        let Expected::Error { code, message, .. } = &served.expected else {
+            panic!("{:?}", served.expected)
+        };
+        assert_eq!(code.as_deref(), Some("InternalError"));
+        assert!(!message.as_deref().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_missing_request_id_is_expected_absent() {
+        let answer = Answer {
+            omit: vec!["RequestId".into()],
+            ..Answer::default()
+        };
+        let served = serve(
+            &answer,
+            Some(&expect_code("InternalError")),
+            "DeletePerson",
+            Catalog::get(),
+        )
+        .unwrap();
+        assert!(served.request_id.is_none());
+        assert!(matches!(
+            served.expected,
+            Expected::Error {
+                request_id: None,
+                kind: ErrorKind::Api,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_expects_a_parse_error() {
+        let answer = Answer {
+            body: Some("<html>".into()),
+            ..Answer::default()
+        };
+        let served = serve(&answer, None, "DeletePerson", Catalog::get()).unwrap();
+        assert!(matches!(
+            served.expected,
+            Expected::Error {
+                code: None,
+                kind: ErrorKind::Parse,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,221 @@
+//! Checks of what a client sent: the signature verifies under the
+//! credentials it was given (whichever signed-header set or signature
+//! version it chose), the common parameters are as documented, the body
+//! carries exactly the case's parameters, and Host and Content-Type agree
+//! with the endpoint and the signature.
+
+use serde_json::{Map, Value};
+use wiremock::Request;
+
+use crate::api;
+use crate::client::flatten;
+use crate::envelope::Mismatch;
+use crate::sign::verify::{self, ReceivedTc3, ReceivedV1, VerifyPolicy};
+use crate::sign::{Credentials, KeyStore};
+
+/// What the client was asked to do.
+pub(crate) struct Asked<'a> {
+    pub(crate) action: &'a str,
+    pub(crate) params: &'a Map<String, Value>,
+    pub(crate) credentials: &'a Credentials,
+    pub(crate) region: &'a str,
+    /// `127.0.0.1:PORT`.
+    pub(crate) authority: &'a str,
+    /// The verifier's "now", Unix seconds.
+    pub(crate) now: i64,
+}
+
+/// Common parameters of a v1 request (not the action's own).
+const V1_COMMON: &[&str] = &[
+    "Action",
+    "Version",
+    "Region",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "Signature",
+    "SignatureMethod",
+    "Token",
+    "Language",
+];
+
+fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks one request; returns the mismatches (fields prefixed by `at`)
+/// and the signed headers the client chose (`v1` for signature v1).
+pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mismatch>, String) {
+    let mut out = Vec::new();
+    let mut push = |field: &str, expected: String, found: String| {
+        out.push(Mismatch::new(format!("{at}.{field}"), expected, found))
+    };
+    let keys = KeyStore::new([asked.credentials.clone()]);
+    let policy = VerifyPolicy::new(asked.now, api::SERVICE);
+    let method = request.method.as_str();
+    let host = header(request, "host").unwrap_or_default();
+    let bare = asked
+        .authority
+        .rsplit_once(':')
+        .map_or(asked.authority, |(h, _)| h);
+    if host != asked.authority && host != bare {
+        push(
+            "Host",
+            format!("{:?} (the endpoint given)", asked.authority),
+            format!("{host:?}"),
+        );
+    }
+    let query = request.url.query().unwrap_or_default();
+    let content_type = header(request, "content-type").unwrap_or_default();
+    let authorization = header(request, "authorization");
+    let signed_with;
+    let sent: Map<String, Value>;
+    if authorization.is_some() {
+        let received = ReceivedTc3 {
+            method,
+            query,
+            headers: &request.headers,
+            body: &request.body,
+        };
+        signed_with = match verify::verify_tc3(&received, &keys, &policy) {
+            Ok(verified) => verified.signed_headers.join(";"),
+            Err(e) => {
+                push(
+                    "signature",
+                    "a TC3-HMAC-SHA256 signature that verifies under the credentials given".into(),
+                    format!("{} ({e})", e.code()),
+                );
+                "unverified".into()
+            }
+        };
+        for (name, want) in [
+            ("X-TC-Action", asked.action),
+            ("X-TC-Version", api::VERSION),
+            ("X-TC-Region", asked.region),
+        ] {
+            let got = header(request, name);
+            if got != Some(want) {
+                push(name, format!("{want:?}"), format!("{got:?}"));
+            }
+        }
+        match header(request, "x-tc-timestamp").and_then(|t| t.parse::<i64>().ok()) {
+            Some(ts) if (ts - asked.now).abs() <= verify::MAX_SKEW_SECONDS => {}
+            other => push(
+                "X-TC-Timestamp",
+                format!("Unix seconds within {} s of now", verify::MAX_SKEW_SECONDS),
+                format!("{other:?}"),
+            ),
+        }
+        sent = match method {
+            "POST" => {
+                let media = content_type.split(';').next().unwrap_or_default().trim();
+                if !media.eq_ignore_ascii_case("application/json") {
+                    push(
+                        "Content-Type",
+                        "application/json (a TC3 POST)".into(),
+                        format!("{content_type:?}"),
+                    );
+                }
+                match serde_json::from_slice::<Value>(&request.body) {
+                    Ok(Value::Object(map)) => map,
+                    _ => {
+                        push(
+                            "body",
+                            "a JSON object of the parameters".into(),
+                            format!("{:?}", String::from_utf8_lossy(&request.body)),
+                        );
+                        return (out, signed_with);
+                    }
+                }
+            }
+            "GET" => {
+                return {
+                    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                        .into_owned()
+                        .collect();
+                    compare_flat(&pairs, asked.params, at, &mut out);
+                    (out, signed_with)
+                };
+            }
+            other => {
+                push("method", "POST or GET".into(), other.to_string());
+                return (out, signed_with);
+            }
+        };
+    } else {
+        // Signature v1: every parameter in the query or the form body.
+        let raw = if method == "GET" {
+            query.as_bytes()
+        } else {
+            &request.body[..]
+        };
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(raw).into_owned().collect();
+        let received = ReceivedV1 {
+            method,
+            host,
+            path: request.url.path(),
+            params: &pairs,
+        };
+        signed_with = match verify::verify_v1(&received, &keys, &policy) {
+            Ok(_) => "v1".into(),
+            Err(e) => {
+                push(
+                    "signature",
+                    "a TC3 Authorization header or a v1 signature that verifies under the credentials given"
+                        .into(),
+                    format!("{} ({e})", e.code()),
+                );
+                "unverified".into()
+            }
+        };
+        let param = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        for (name, want) in [
+            ("Action", asked.action),
+            ("Version", api::VERSION),
+            ("Region", asked.region),
+        ] {
+            if param(name) != Some(want) {
+                push(name, format!("{want:?}"), format!("{:?}", param(name)));
+            }
+        }
+        let own: Vec<(String, String)> = pairs
+            .into_iter()
+            .filter(|(k, _)| !V1_COMMON.contains(&k.as_str()))
+            .collect();
+        compare_flat(&own, asked.params, at, &mut out);
+        return (out, signed_with);
+    }
+    if &sent != asked.params {
+        out.push(Mismatch::new(
+            format!("{at}.body"),
+            Value::Object(asked.params.clone()).to_string(),
+            Value::Object(sent).to_string(),
+        ));
+    }
+    (out, signed_with)
+}
+
+/// Compares flattened query parameters with the case's parameters.
+fn compare_flat(
+    pairs: &[(String, String)],
+    params: &Map<String, Value>,
+    at: &str,
+    out: &mut Vec<Mismatch>,
+) {
+    let mut want = flatten(params);
+    let mut got: Vec<(String, String)> = pairs.to_vec();
+    want.sort();
+    got.sort();
+    if want != got {
+        out.push(Mismatch::new(
+            format!("{at}.query"),
+            format!("{want:?}"),
+            format!("{got:?}"),
+        ));
+    }
+}
