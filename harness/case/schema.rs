@@ -202,6 +202,9 @@ pub struct Tamper {
     /// Pad the JSON body with a filler parameter to at least this many bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_size: Option<usize>,
+    /// Pad the query string (GET) with a filler parameter to at least this many bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_size: Option<usize>,
     /// Set (or replace) a parameter in the body or query after signing.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub set_param: BTreeMap<String, String>,

@@ -4,13 +4,14 @@
 //! core, and writes every answer as HTTP 200 `application/json`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody as _};
 use axum::extract::{Request, State};
 use axum::response::Response;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, StatusCode, header};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use serde_json::Value;
 
 use crate::envelope;
@@ -61,6 +62,61 @@ fn limit_for(method: &http::Method, headers: &http::HeaderMap, query_len: usize)
     }
 }
 
+/// How much of an oversized body is read and thrown away before answering,
+/// so that the client, still sending, reads the answer instead of a reset.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+/// How long draining may take.
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
+enum Read {
+    Body(Bytes),
+    TooLarge,
+    Broken,
+}
+
+/// Reads the body, keeping at most `limit` bytes. Past the limit the rest is
+/// read and dropped (up to [`DRAIN_LIMIT`] bytes and [`DRAIN_TIME`]), never
+/// kept; a declared length over the drain limit is refused unread.
+async fn read_body(mut body: Body, limit: usize) -> Read {
+    let declared = body.size_hint().exact();
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+        return Read::TooLarge;
+    }
+    let mut kept = BytesMut::new();
+    let mut seen: u64 = 0;
+    let mut over = declared.is_some_and(|n| n > limit as u64);
+    let reading = async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return if over { Read::TooLarge } else { Read::Broken };
+            };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            seen += data.len() as u64;
+            if !over && kept.len() + data.len() > limit {
+                over = true;
+                kept = BytesMut::new();
+            }
+            if over {
+                if seen > DRAIN_LIMIT {
+                    return Read::TooLarge;
+                }
+            } else {
+                kept.extend_from_slice(&data);
+            }
+        }
+        if over {
+            Read::TooLarge
+        } else {
+            Read::Body(kept.freeze())
+        }
+    };
+    tokio::time::timeout(DRAIN_TIME, reading)
+        .await
+        .unwrap_or(Read::TooLarge)
+}
+
 pub(crate) async fn handle(State(svc): State<Arc<Service>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
@@ -77,24 +133,12 @@ pub(crate) async fn handle(State(svc): State<Arc<Service>>, request: Request) ->
         }
         full
     };
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return too_large(limit);
-    }
-    let bytes: Bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                return too_large(limit);
-            }
-            // The client went away or sent a broken body: answer anyway;
-            // if the connection is gone hyper drops the answer.
+    let bytes = match read_body(body, limit).await {
+        Read::Body(bytes) => bytes,
+        Read::TooLarge => return too_large(limit),
+        // The client went away or sent a broken body: answer anyway;
+        // if the connection is gone hyper drops the answer.
+        Read::Broken => {
             return envelope_response(&service::error_answer(
                 "InvalidParameter",
                 Some("the request body could not be read"),

@@ -65,7 +65,15 @@ fn params(text: &str) -> Value {
     let map: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
         .into_owned()
         .filter(|(k, _)| !VOLATILE_PARAMS.contains(&k.as_str()))
-        .map(|(k, v)| (k, Value::String(v)))
+        .map(|(k, v)| {
+            // like a long body: a padded parameter is recorded by size only
+            let v = if v.len() > MAX_BODY {
+                format!("<{} bytes>", v.len())
+            } else {
+                v
+            };
+            (k, Value::String(v))
+        })
         .collect();
     Value::Object(map)
 }

@@ -65,6 +65,12 @@ pub(crate) fn apply(request: &mut Prepared, tamper: &Tamper) {
         let missing = size.saturating_sub(request.body.len());
         request.body.extend(std::iter::repeat_n(b' ', missing));
     }
+    if let Some(size) = tamper.query_size {
+        let (path, query) = split_target(&request.target);
+        let filler = "&Padding=";
+        let missing = size.saturating_sub(query.len() + filler.len());
+        request.target = format!("{path}?{query}{filler}{}", "x".repeat(missing));
+    }
     for name in &tamper.remove_header {
         request.remove_header(name);
     }
