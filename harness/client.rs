@@ -82,7 +82,10 @@ impl CallOptions {
 }
 
 /// A signed request, ready to send; cases may alter it first.
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` shows no header value, query or body: they may carry a token
+/// (`X-TC-Token`, v1 `Token`).
+#[derive(Clone)]
 pub struct Prepared {
     pub method: String,
     /// Path and query, e.g. `/?Action=...`.
@@ -90,6 +93,21 @@ pub struct Prepared {
     /// Headers in sending order; `Host` included.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.target.split('?').next().unwrap_or_default();
+        f.debug_struct("Prepared")
+            .field("method", &self.method)
+            .field("path", &path)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl Prepared {
@@ -434,6 +452,26 @@ pub fn now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_no_token() {
+        let client = Client::new(
+            "http://127.0.0.1:9",
+            Credentials::new("AKIDx", "the-key").with_token("the-token"),
+            None,
+        )
+        .unwrap();
+        for style in [Style::Tc3PostJson, Style::V1Get] {
+            let prepared = client
+                .prepare("DeletePerson", &Map::new(), &CallOptions::new(style, 1))
+                .unwrap();
+            let shown = format!("{prepared:?} {:?}", client);
+            assert!(
+                !shown.contains("the-token") && !shown.contains("the-key"),
+                "{shown}"
+            );
+        }
+    }
 
     #[test]
     fn encodes_as_rfc3986_upper_case() {
