@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
-use tokio::sync::Semaphore;
 
 pub use adapter::{Adapter, AdapterError, PYTHON_SDK_ADAPTER, Returned, ReturnedError, python_sdk};
 pub use reply::{ErrorKind, Expected};
@@ -134,30 +133,12 @@ impl ClientRunner {
         } else {
             concurrency
         };
-        let progress = Arc::new(progress);
-        let permits = Arc::new(Semaphore::new(limit.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
-        let total = cases.len();
-        for (index, case) in cases.into_iter().enumerate() {
-            let runner = Arc::clone(self);
-            let permits = Arc::clone(&permits);
-            let progress = Arc::clone(&progress);
-            tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await.expect("never closed");
-                let result = runner.run_case(index, &case).await;
-                progress(&result);
-                (index, result)
-            });
-        }
-        let mut results: Vec<Option<CaseResult>> = (0..total).map(|_| None).collect();
-        while let Some(joined) = tasks.join_next().await {
-            let (index, result) = joined.expect("a case task panicked");
-            results[index] = Some(result);
-        }
-        results
-            .into_iter()
-            .map(|r| r.expect("every case ran"))
-            .collect()
+        let runner = Arc::clone(self);
+        crate::run::run_bounded(cases, limit, progress, move |index, case| {
+            let runner = Arc::clone(&runner);
+            async move { runner.run_case(index, &case).await }
+        })
+        .await
     }
 
     /// Runs one case; `index` makes its IDs unique in the run.

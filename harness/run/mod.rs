@@ -307,30 +307,12 @@ impl Runner {
         concurrency: usize,
         progress: impl Fn(&CaseResult) + Send + Sync + 'static,
     ) -> Vec<CaseResult> {
-        let progress = Arc::new(progress);
-        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
-        let total = cases.len();
-        for (index, case) in cases.into_iter().enumerate() {
-            let runner = Arc::clone(self);
-            let permits = Arc::clone(&permits);
-            let progress = Arc::clone(&progress);
-            tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await.expect("never closed");
-                let result = runner.run_case(index, &case).await;
-                progress(&result);
-                (index, result)
-            });
-        }
-        let mut results: Vec<Option<CaseResult>> = (0..total).map(|_| None).collect();
-        while let Some(joined) = tasks.join_next().await {
-            let (index, result) = joined.expect("a case task panicked");
-            results[index] = Some(result);
-        }
-        results
-            .into_iter()
-            .map(|r| r.expect("every case ran"))
-            .collect()
+        let runner = Arc::clone(self);
+        run_bounded(cases, concurrency, progress, move |index, case| {
+            let runner = Arc::clone(&runner);
+            async move { runner.run_case(index, &case).await }
+        })
+        .await
     }
 
     /// Runs one case; `index` makes its IDs unique in the run.
@@ -643,4 +625,42 @@ fn substitute_expect(expect: &Expect, scope: &str) -> Expect {
         values: substitute_map(&expect.values, scope),
         ..expect.clone()
     }
+}
+
+/// Runs `run` on every case, at most `concurrency` at a time, reporting
+/// each result to `progress` as it comes; the results keep the cases' order.
+pub(crate) async fn run_bounded<F, Fut>(
+    cases: Vec<Case>,
+    concurrency: usize,
+    progress: impl Fn(&CaseResult) + Send + Sync + 'static,
+    run: F,
+) -> Vec<CaseResult>
+where
+    F: Fn(usize, Case) -> Fut,
+    Fut: std::future::Future<Output = CaseResult> + Send + 'static,
+{
+    let progress = Arc::new(progress);
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let total = cases.len();
+    for (index, case) in cases.into_iter().enumerate() {
+        let permits = Arc::clone(&permits);
+        let progress = Arc::clone(&progress);
+        let work = run(index, case);
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("never closed");
+            let result = work.await;
+            progress(&result);
+            (index, result)
+        });
+    }
+    let mut results: Vec<Option<CaseResult>> = (0..total).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        let (index, result) = joined.expect("a case task panicked");
+        results[index] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every case ran"))
+        .collect()
 }
