@@ -63,8 +63,12 @@ fn python() -> Option<PathBuf> {
 #[test]
 fn the_official_python_sdk_drives_serve() {
     let Some(python) = python() else {
-        eprintln!(
-            "SKIP the_official_python_sdk_drives_serve: no Python SDK venv (set IAI_PYTHON or create .venv-sdk with `pip install tencentcloud-sdk-python-iai`)"
+        // Written to stderr directly: libtest captures eprintln! of a passing
+        // test, and this line must be seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP emulator::process::the_official_python_sdk_drives_serve: no Python with the official SDK; set IAI_PYTHON, or run `python3 -m venv .venv-sdk && .venv-sdk/bin/pip install -r tests/python/requirements.txt`"
         );
         return;
     };
