@@ -107,8 +107,20 @@ fn gender(value: Option<i64>) -> Result<u8, Reject> {
     Ok(u8::try_from(g).unwrap_or_default())
 }
 
-/// `Offset` and `Limit`: defaults 0 and 10; Limit from 1 to `max`.
-fn page(p: &Params<'_>, max: i64) -> Result<(usize, usize), Reject> {
+/// The catalog's largest `Limit` for `action` (1000 for the lists, 100 for
+/// GetPersonGroupInfo).
+fn limit_max(action: &str) -> i64 {
+    crate::api::Catalog::get()
+        .action(action)
+        .and_then(|a| a.param("Limit"))
+        .and_then(|l| l.max)
+        .and_then(|m| i64::try_from(m).ok())
+        .unwrap_or(1000)
+}
+
+/// `Offset` and `Limit`: defaults 0 and 10; Limit from 1 to the catalog's maximum.
+fn page(action: &str, p: &Params<'_>) -> Result<(usize, usize), Reject> {
+    let max = limit_max(action);
     let offset = p.int("Offset").unwrap_or(0);
     let limit = p.int("Limit").unwrap_or(10);
     if offset < 0 {
@@ -233,7 +245,7 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
     Some(match action {
         "CreateGroup" => create_group(p, st),
         "DeleteGroup" => id(IdKind::Group, p.str("GroupId")).and_then(|g| lock(st).delete_group(g)),
-        "GetGroupList" => page(p, 1000).and_then(|(o, l)| lock(st).group_list(o, l)),
+        "GetGroupList" => page(action, p).and_then(|(o, l)| lock(st).group_list(o, l)),
         "GetGroupInfo" => {
             id(IdKind::Group, p.str("GroupId")).and_then(|g| lock(st).group_info_of(g))
         }
@@ -249,7 +261,7 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
         })(),
         "GetPersonList" => (|| {
             let group = id(IdKind::Group, p.str("GroupId"))?;
-            let (o, l) = page(p, 1000)?;
+            let (o, l) = page(action, p)?;
             lock(st).person_list(group, o, l)
         })(),
         "GetPersonListNum" => {
@@ -260,7 +272,7 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
         }
         "GetPersonGroupInfo" => (|| {
             let person = id(IdKind::Person, p.str("PersonId"))?;
-            let (o, l) = page(p, 100)?;
+            let (o, l) = page(action, p)?;
             lock(st).person_group_info(person, o, l)
         })(),
         "ModifyPersonBaseInfo" => (|| {
@@ -384,6 +396,22 @@ fn create_person(p: &Params<'_>, st: &Mutex<State>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_paged_action_has_a_limit_maximum_in_the_catalog() {
+        for action in crate::api::Catalog::get().actions() {
+            if let Some(limit) = action.param("Limit") {
+                assert!(
+                    limit.max.is_some(),
+                    "{}.Limit has no max in actions.toml",
+                    action.name
+                );
+            }
+        }
+        assert_eq!(super::limit_max("GetPersonGroupInfo"), 100);
+        assert_eq!(super::limit_max("GetGroupList"), 1000);
+    }
+
     use super::*;
 
     #[test]
