@@ -166,3 +166,65 @@ proptest! {
         prop_assert_eq!(verify(&req, &secret, timestamp + 300), Ok(()));
     }
 }
+
+#[test]
+fn an_unsigned_payload_leaves_the_body_out_of_the_signature() {
+    let headers = [
+        ("content-type", "application/json"),
+        ("host", "iai.tencentcloudapi.com"),
+    ];
+    let stages = tc3::sign(
+        &tc3::Tc3Request {
+            method: "POST",
+            query: "",
+            headers: &headers,
+            payload: tc3::Payload::Unsigned,
+        },
+        &tc3::SigningParams {
+            secret_id: ID,
+            secret_key: "key",
+            service: "iai",
+            timestamp: 1_551_113_065,
+        },
+    )
+    .unwrap();
+    assert!(
+        stages
+            .canonical_request
+            .ends_with(&super::sha256_hex(b"UNSIGNED-PAYLOAD"))
+    );
+    let mut map = HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(k, HeaderValue::from_static(v));
+    }
+    map.insert("x-tc-timestamp", HeaderValue::from_static("1551113065"));
+    map.insert(
+        "authorization",
+        HeaderValue::from_str(&stages.authorization).unwrap(),
+    );
+    let keys = KeyStore::new([Credentials::new(ID, "key")]);
+    let policy = VerifyPolicy::new(1_551_113_065, "iai");
+    let verify = |map: &HeaderMap, body: &[u8]| {
+        let received = ReceivedTc3 {
+            method: "POST",
+            query: "",
+            headers: map,
+            body,
+        };
+        verify_tc3(&received, &keys, &policy)
+            .map(drop)
+            .map_err(|e| e.code())
+    };
+    // without the header, the verifier hashes the body: a mismatch
+    assert_eq!(
+        verify(&map, b"{\"PersonId\":\"a\"}"),
+        Err("AuthFailure.SignatureFailure")
+    );
+    // with it, any body verifies
+    map.insert(
+        "x-tc-content-sha256",
+        HeaderValue::from_static("UNSIGNED-PAYLOAD"),
+    );
+    assert_eq!(verify(&map, b"{\"PersonId\":\"a\"}"), Ok(()));
+    assert_eq!(verify(&map, b"anything"), Ok(()));
+}
