@@ -17,3 +17,19 @@ pub const VERSION: &str = "2020-03-03";
 pub const SERVICE: &str = "iai";
 /// The production endpoint.
 pub const ENDPOINT: &str = "iai.tencentcloudapi.com";
+
+/// The common parameters a v1 query or form carries besides the action's
+/// own (`RequestClient` and `Language` are what the official SDKs add).
+pub const V1_COMMON_PARAMS: &[&str] = &[
+    "Action",
+    "Version",
+    "Region",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "Signature",
+    "SignatureMethod",
+    "Token",
+    "Language",
+    "RequestClient",
+];

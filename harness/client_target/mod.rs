@@ -18,7 +18,7 @@ mod server;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use adapter::{Adapter, AdapterError, PYTHON_SDK_ADAPTER, Returned, ReturnedError, python_sdk};
 pub use reply::{ErrorKind, Expected};
@@ -167,9 +167,9 @@ impl ClientRunner {
         }
         let scope = format!("ct-{}-{index}", self.run_id);
         let step = &case.spec.steps[0];
-        let params = substitute_map(&step.params, &scope);
+        let params = crate::run::substitute_map(&step.params, &scope);
         let expect = step.expect.clone().map(|mut e| {
-            e.values = substitute_map(&e.values, &scope);
+            e.values = crate::run::substitute_map(&e.values, &scope);
             e
         });
         let reply = case.spec.reply.clone().unwrap_or_default();
@@ -397,21 +397,6 @@ fn judge(expected: &Expected, returned: &Returned, out: &mut Vec<Mismatch>) {
             }
         }
     }
-}
-
-fn substitute(value: &Value, scope: &str) -> Value {
-    match value {
-        Value::String(s) => Value::String(s.replace("{{run}}", scope)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, scope)).collect()),
-        Value::Object(map) => Value::Object(substitute_map(map, scope)),
-        other => other.clone(),
-    }
-}
-
-fn substitute_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
-    map.iter()
-        .map(|(k, v)| (k.clone(), substitute(v, scope)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -25,20 +25,6 @@ pub(crate) struct Asked<'a> {
     pub(crate) now: i64,
 }
 
-/// Common parameters of a v1 request (not the action's own).
-const V1_COMMON: &[&str] = &[
-    "Action",
-    "Version",
-    "Region",
-    "Timestamp",
-    "Nonce",
-    "SecretId",
-    "Signature",
-    "SignatureMethod",
-    "Token",
-    "Language",
-];
-
 fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
     request.headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -185,7 +171,7 @@ pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mism
         }
         let own: Vec<(String, String)> = pairs
             .into_iter()
-            .filter(|(k, _)| !V1_COMMON.contains(&k.as_str()))
+            .filter(|(k, _)| !crate::api::V1_COMMON_PARAMS.contains(&k.as_str()))
             .collect();
         compare_flat(&own, asked.params, at, &mut out);
         return (out, signed_with);

@@ -14,21 +14,6 @@ use crate::api::{Action, Param, ParamType, validate::PARAMETER_EMPTY};
 
 use super::state::Reject;
 
-/// The common parameters a query or form carries besides the action's own.
-pub(crate) const COMMON: &[&str] = &[
-    "Action",
-    "Version",
-    "Region",
-    "Timestamp",
-    "Nonce",
-    "SecretId",
-    "Signature",
-    "SignatureMethod",
-    "Token",
-    "Language",
-    "RequestClient",
-];
-
 fn unknown(name: &str) -> Reject {
     Reject::with(
         "UnknownParameter",
@@ -96,7 +81,7 @@ pub(crate) fn unflatten(
 ) -> Result<Map<String, Value>, Reject> {
     let mut out = Map::new();
     for (key, text) in pairs {
-        if COMMON.contains(&key.as_str()) {
+        if crate::api::V1_COMMON_PARAMS.contains(&key.as_str()) {
             continue;
         }
         let mut parts = key.split('.');

@@ -614,7 +614,8 @@ fn substitute(value: &Value, scope: &str) -> Value {
     }
 }
 
-fn substitute_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
+/// Replaces `{{run}}` with the case's scope in every string of `map`.
+pub(crate) fn substitute_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
     map.iter()
         .map(|(k, v)| (k.clone(), substitute(v, scope)))
         .collect()
