@@ -146,20 +146,9 @@ impl ClientRunner {
         let started = Instant::now();
         let kind = self.kind();
         let mut result = CaseResult {
-            name: case.name.clone(),
-            file: case.file.display().to_string(),
-            description: case.spec.description.clone(),
-            source: case.spec.source.clone(),
-            status: Status::Passed,
-            mismatches: Vec::new(),
-            request_ids: Vec::new(),
-            observed: Vec::new(),
-            findings: case.spec.findings.clone(),
-            row: case.row.clone(),
-            client: None,
+            // client trials are not snapshotted
             snapshot: false,
-            exchanges: Vec::new(),
-            elapsed: Duration::ZERO,
+            ..CaseResult::new(case)
         };
         if let Some(why) = not_for_clients(case, kind) {
             result.status = Status::Skipped(why);

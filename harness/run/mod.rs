@@ -201,6 +201,26 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl CaseResult {
+    /// A passing result for `case`, before anything has run.
+    pub(crate) fn new(case: &Case) -> Self {
+        Self {
+            name: case.name.clone(),
+            file: case.file.display().to_string(),
+            description: case.spec.description.clone(),
+            source: case.spec.source.clone(),
+            status: Status::Passed,
+            mismatches: Vec::new(),
+            request_ids: Vec::new(),
+            observed: Vec::new(),
+            findings: case.spec.findings.clone(),
+            row: case.row.clone(),
+            client: None,
+            snapshot: case.spec.snapshot,
+            exchanges: Vec::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// The mismatches, one per line, each naming its field.
     pub fn failure_text(&self) -> String {
         let mut text = String::new();
@@ -319,22 +339,7 @@ impl Runner {
     pub async fn run_case(&self, index: usize, case: &Case) -> CaseResult {
         let started = Instant::now();
         let kind = self.session.kind;
-        let mut result = CaseResult {
-            name: case.name.clone(),
-            file: case.file.display().to_string(),
-            description: case.spec.description.clone(),
-            source: case.spec.source.clone(),
-            status: Status::Passed,
-            mismatches: Vec::new(),
-            request_ids: Vec::new(),
-            observed: Vec::new(),
-            findings: case.spec.findings.clone(),
-            row: case.row.clone(),
-            client: None,
-            snapshot: case.spec.snapshot,
-            exchanges: Vec::new(),
-            elapsed: Duration::ZERO,
-        };
+        let mut result = CaseResult::new(case);
         if let Some(reason) = case.unreachable() {
             result.status = Status::Unreachable(reason.to_string());
             return result;
