@@ -55,10 +55,22 @@ impl Session {
                 (client, None)
             }
         };
-        let has_control = Control::probe(client.base(), client.http()).await;
-        let kind = target::kind_of(target, has_control);
-        // A live target gets no fault injection, even when it could.
-        let control = (has_control && kind != TargetKind::Live).then(|| Control {
+        // The in-process emulator is proven by construction; a URL must
+        // answer at all, then prove it is `serve`, or it is live.
+        let proven = match target {
+            Target::Emulator => true,
+            Target::Url { live: true, .. } => {
+                target::reachable(client.base()).await?;
+                false
+            }
+            Target::Url { .. } => {
+                target::reachable(client.base()).await?;
+                Control::prove(client.base(), client.http(), client.credentials()).await
+            }
+        };
+        let kind = target::kind_of(target, proven);
+        // A live target gets no control API, not even a probe of it.
+        let control = (kind != TargetKind::Live).then(|| Control {
             base: client.base().to_string(),
             http: client.http().clone(),
         });
@@ -110,20 +122,28 @@ impl Session {
         }
     }
 
-    /// The median of `samples` sequential signed round trips (a DeletePerson
-    /// of an ID nobody created): the floor one case costs.
-    pub async fn round_trip(&self, samples: usize) -> Duration {
+    /// The median of `samples` sequential signed round trips of a read-only
+    /// call (`GetPersonBaseInfo` of an ID nobody created): the floor one
+    /// case costs. `None` on a live target, where nothing outside the
+    /// cases and their policy is sent.
+    pub async fn round_trip(&self, samples: usize) -> Option<Duration> {
+        if self.kind == TargetKind::Live {
+            return None;
+        }
         let mut times = Vec::with_capacity(samples);
         let mut params = Map::new();
         params.insert("PersonId".into(), Value::String("ct-floor-probe".into()));
         for _ in 0..samples.max(1) {
             let options = CallOptions::new(crate::client::Style::Tc3PostJson, crate::client::now());
             let started = Instant::now();
-            let _ = self.client.call("DeletePerson", &params, &options).await;
+            let _ = self
+                .client
+                .call("GetPersonBaseInfo", &params, &options)
+                .await;
             times.push(started.elapsed());
         }
         times.sort();
-        times[times.len() / 2]
+        Some(times[times.len() / 2])
     }
 
     /// Stops the embedded emulator, if any.
