@@ -552,32 +552,39 @@ impl Runner {
             }
         };
         let client = base.with_credentials(credentials);
-        let mut options = CallOptions::new(call.style, crate::client::now() + call.clock_skew);
-        options.signed_headers = call.signed_headers;
-        if let Some(version) = &call.version {
-            options.version = version.clone();
-        }
-        options.v1_method = match call.v1_method {
-            Some(V1Digest::HmacSha1) => V1Method::HmacSha1,
-            _ => V1Method::HmacSha256,
-        };
-        let mut prepared = client
-            .prepare(&call.action, &params, &options)
-            .map_err(|e| Failure::Transport(e.to_string()))?;
-        if let Some(t) = &call.tamper {
-            let mut t = t.clone();
+        let tamper = call.tamper.clone().map(|mut t| {
             t.body = t.body.map(|b| b.replace("{{run}}", scope));
             t.set_param = t
                 .set_param
                 .into_iter()
                 .map(|(k, v)| (k, v.replace("{{run}}", scope)))
                 .collect();
-            tamper::apply(&mut prepared, &t);
-            if t.resign {
-                tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
+            t
+        });
+        // Signed at the moment it leaves (the guard builds anew after its
+        // pacer and for every retry), with the case's skew from that moment.
+        let build = |now: i64| -> Result<crate::client::Prepared, crate::client::ClientError> {
+            let mut options = CallOptions::new(call.style, now + call.clock_skew);
+            options.signed_headers = call.signed_headers;
+            if let Some(version) = &call.version {
+                options.version = version.clone();
             }
-        }
+            options.v1_method = match call.v1_method {
+                Some(V1Digest::HmacSha1) => V1Method::HmacSha1,
+                _ => V1Method::HmacSha256,
+            };
+            let mut prepared = client.prepare(&call.action, &params, &options)?;
+            if let Some(t) = &tamper {
+                tamper::apply(&mut prepared, t);
+                if t.resign {
+                    tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
+                }
+            }
+            Ok(prepared)
+        };
         if let Some(replayer) = &self.replayer {
+            let prepared =
+                build(crate::client::now()).map_err(|e| Failure::Transport(e.to_string()))?;
             if let Some(guard) = &self.guard {
                 // The same policy as live: a replay proves it too.
                 guard
@@ -598,17 +605,18 @@ impl Runner {
                 .map_err(Failure::Transport);
         }
         match &self.guard {
-            Some(guard) => guard
-                .send(&client, prepared, true)
-                .await
-                .map_err(|e| match e {
-                    SendError::Transport(e) => Failure::Transport(e.to_string()),
-                    other => Failure::Refused(other.to_string()),
-                }),
-            None => client
-                .send(prepared)
-                .await
-                .map_err(|e| Failure::Transport(e.to_string())),
+            Some(guard) => guard.send(&client, build, true).await.map_err(|e| match e {
+                SendError::Transport(e) => Failure::Transport(e.to_string()),
+                other => Failure::Refused(other.to_string()),
+            }),
+            None => {
+                let prepared =
+                    build(crate::client::now()).map_err(|e| Failure::Transport(e.to_string()))?;
+                client
+                    .send(prepared)
+                    .await
+                    .map_err(|e| Failure::Transport(e.to_string()))
+            }
         }
     }
 }
