@@ -3,4 +3,5 @@
 mod emulator;
 mod live;
 mod person_id;
+mod quirks;
 mod target_proof;
