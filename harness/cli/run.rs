@@ -218,11 +218,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             } else {
                 Session::start(&target).await?
             };
-            let floor = if session.kind().is_emulator() {
-                Some(session.round_trip(64).await)
-            } else {
-                None
-            };
+            let floor = session.round_trip(64).await;
             anyhow::Ok((session, floor))
         };
         let (session, floor) = tokio::select! {

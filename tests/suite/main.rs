@@ -4,3 +4,4 @@ mod cli;
 mod emulator;
 mod live;
 mod person_id;
+mod target_proof;
