@@ -18,6 +18,7 @@
 mod actions;
 mod control;
 mod faults;
+mod handle;
 mod http;
 mod params;
 mod service;
@@ -32,6 +33,7 @@ use tokio::task::JoinHandle;
 use crate::sign::{Credentials, KeyStore};
 
 pub use faults::{FaultError, FaultSpec};
+pub use handle::ControlError;
 
 /// How to run an emulator.
 #[derive(Clone, Debug)]
