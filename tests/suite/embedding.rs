@@ -115,3 +115,29 @@ async fn faults_can_be_given_at_start_and_cleared() {
     );
     emulator.shutdown().await;
 }
+
+/// The README's Python and Node blocks are the example files CI runs.
+#[test]
+fn the_readme_shows_the_examples_ci_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme
+        .split("## Using the emulator from your tests")
+        .nth(1)
+        .expect("README has the section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    for (fence, file) in [
+        ("```python\n", "examples/python/test_with_emulator.py"),
+        ("```js\n", "examples/node/emulator.test.mjs"),
+    ] {
+        let block = section
+            .split(fence)
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_else(|| panic!("no {fence:?} block in the section"));
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert_eq!(block, text, "the README's block differs from {file}");
+    }
+}
