@@ -18,6 +18,7 @@
 mod actions;
 mod control;
 mod faults;
+mod handle;
 mod http;
 mod params;
 mod quirks;
@@ -33,6 +34,7 @@ use tokio::task::JoinHandle;
 use crate::sign::{Credentials, KeyStore};
 
 pub use faults::{FaultError, FaultSpec};
+pub use handle::ControlError;
 pub use quirks::Quirk;
 
 /// How to run an emulator.

@@ -1,5 +1,7 @@
 //! The integration suite: one test binary, one module per area.
 
+mod cli;
+mod embedding;
 mod emulator;
 mod live;
 mod person_id;
