@@ -234,7 +234,11 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
     let query = parts.uri.query().unwrap_or_default();
     let is_control = path.starts_with("/__emulator/");
 
+    // The challenge proves key ownership and reveals nothing without the
+    // key, so `run --target URL` can tell a protected emulator from a live
+    // endpoint; everything else needs the token.
     if is_control
+        && path != "/__emulator/challenge"
         && let Some(token) = &shared.control_token
         && !control_allowed(token, &parts.headers)
     {
@@ -283,7 +287,7 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
 
     if is_control
         && let Some((status, value)) =
-            control::handle(&shared.svc, parts.method.as_str(), path, &bytes)
+            control::handle(&shared.svc, parts.method.as_str(), path, query, &bytes)
     {
         return json_response(status, &value);
     }
