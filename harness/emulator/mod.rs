@@ -32,7 +32,7 @@ use tokio::task::JoinHandle;
 
 use crate::sign::{Credentials, KeyStore, Secret};
 
-pub use faults::{FaultError, FaultSpec};
+pub use faults::{FaultError, FaultSpec, MAX_FAULT_TEXT, MAX_FAULTS, MAX_LATENCY_MS};
 
 /// How to run an emulator.
 #[derive(Clone, Debug)]
@@ -136,6 +136,12 @@ impl Emulator {
             credentials.push(Credentials::generate());
         }
         let first = credentials[0].clone();
+        if config.faults.len() > faults::MAX_FAULTS {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                FaultError::TooMany,
+            ));
+        }
         for spec in &config.faults {
             spec.validate()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
