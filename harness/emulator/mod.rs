@@ -94,10 +94,12 @@ impl Default for Limits {
 
 /// Why [`Emulator::start`] refuses an address.
 fn check_listen(listen: SocketAddr, token: Option<&Secret>) -> std::io::Result<()> {
-    if listen.ip().is_loopback() {
-        return Ok(());
-    }
     match token {
+        _ if listen.ip().is_loopback()
+            && token.is_none_or(|t| t.expose().len() >= MIN_CONTROL_TOKEN) =>
+        {
+            Ok(())
+        }
         Some(t) if t.expose().len() >= MIN_CONTROL_TOKEN => Ok(()),
         Some(_) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,

@@ -381,3 +381,46 @@ async fn serve_at_ulimit_1024_answers_past_1100_silent_connections() {
     assert_eq!(code(&super::checked(&x)), "");
     drop(silent);
 }
+
+/// The library refuses an address that is not loopback without a control
+/// token, and a token that is too short.
+#[tokio::test]
+async fn a_public_address_needs_a_control_token() {
+    use iai_conformance::sign::Secret;
+    let refused = Emulator::start(Config::default(), "0.0.0.0:0".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(refused.to_string().contains("control token"), "{refused}");
+    let short = Config {
+        control_token: Some(Secret::new("short")),
+        ..Config::default()
+    };
+    assert!(
+        Emulator::start(short, "127.0.0.1:0".parse().unwrap())
+            .await
+            .is_err()
+    );
+    let (emu, c) = start_with(Config {
+        control_token: Some(Secret::new("0123456789abcdef-token")),
+        ..Config::default()
+    })
+    .await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let r = http
+        .post(format!("{}/__emulator/reset", emu.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = http
+        .post(format!("{}/__emulator/reset", emu.url()))
+        .header("Authorization", "Bearer 0123456789abcdef-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The IAI API itself is unaffected (it is signed).
+    assert_eq!(code(&call(&c, "GetGroupList", json!({})).await), "");
+    emu.shutdown().await;
+}
