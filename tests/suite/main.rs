@@ -4,3 +4,4 @@ mod catalog;
 mod emulator;
 mod live;
 mod person_id;
+mod target_proof;
