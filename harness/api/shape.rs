@@ -16,20 +16,29 @@ pub fn check_output(action: &str, response: &Value) -> Vec<Mismatch> {
     check_output_in(Spec::get(), action, response)
 }
 
+/// [`check_output`] for the fields of a success envelope
+/// ([`crate::envelope::Outcome::Success`]).
+pub fn check_fields(action: &str, fields: &Map<String, Value>) -> Vec<Mismatch> {
+    check_fields_in(Spec::get(), action, fields)
+}
+
 /// [`check_output`] against a given catalog.
 pub fn check_output_in(spec: &Spec, action: &str, response: &Value) -> Vec<Mismatch> {
+    match response {
+        Value::Object(fields) => check_fields_in(spec, action, fields),
+        other => vec![Mismatch::new("Response", "an object", describe(other))],
+    }
+}
+
+fn check_fields_in(spec: &Spec, action: &str, fields: &Map<String, Value>) -> Vec<Mismatch> {
     let mut out = Vec::new();
-    let Some(documented) = spec.action(action) else {
-        out.push(Mismatch::new(
+    match spec.action(action) {
+        Some(documented) => object(&documented.outputs, fields, "Response", true, &mut out),
+        None => out.push(Mismatch::new(
             "Response",
             format!("a documented action (no success for {action:?})"),
             "a success answer",
-        ));
-        return out;
-    };
-    match response {
-        Value::Object(fields) => object(&documented.outputs, fields, "Response", true, &mut out),
-        other => out.push(Mismatch::new("Response", "an object", describe(other))),
+        )),
     }
     out
 }
