@@ -20,6 +20,7 @@ mod control;
 mod faults;
 mod http;
 mod params;
+mod quirks;
 mod service;
 mod state;
 
@@ -32,6 +33,7 @@ use tokio::task::JoinHandle;
 use crate::sign::{Credentials, KeyStore};
 
 pub use faults::{FaultError, FaultSpec};
+pub use quirks::Quirk;
 
 /// How to run an emulator.
 #[derive(Clone, Debug)]
@@ -42,6 +44,8 @@ pub struct Config {
     pub faults: Vec<FaultSpec>,
     /// Requests per second before `RequestLimitExceeded`; `None`: unlimited.
     pub rate_limit: Option<u32>,
+    /// Deliberate deviations, to prove the suite catches each (none by default).
+    pub quirks: Vec<Quirk>,
 }
 
 impl Default for Config {
@@ -51,6 +55,7 @@ impl Default for Config {
             credentials: vec![Credentials::generate()],
             faults: Vec::new(),
             rate_limit: None,
+            quirks: Vec::new(),
         }
     }
 }
@@ -77,7 +82,8 @@ impl Emulator {
             spec.validate()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
-        let svc = service::Service::new(KeyStore::new(credentials), config.rate_limit);
+        let svc = service::Service::new(KeyStore::new(credentials), config.rate_limit)
+            .with_quirks(quirks::Quirks::new(config.quirks));
         for spec in config.faults {
             svc.faults.add(spec);
         }

@@ -4,4 +4,5 @@ mod catalog;
 mod emulator;
 mod live;
 mod person_id;
+mod quirks;
 mod target_proof;
