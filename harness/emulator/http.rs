@@ -299,7 +299,15 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
         body: &bytes,
     };
     let answer = shared.svc.handle(incoming, crate::client::now()).await;
-    envelope_response(&answer)
+    // 200 and the exact content type, unless a deliberate quirk says otherwise.
+    let (status, content_type) = shared.svc.quirks.transport(&answer);
+    let mut response = json_response(status, &answer);
+    if content_type != envelope::CONTENT_TYPE {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
 }
 
 // ---------------------------------------------------------------------------

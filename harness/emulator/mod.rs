@@ -18,8 +18,10 @@
 mod actions;
 mod control;
 mod faults;
+mod handle;
 mod http;
 mod params;
+mod quirks;
 mod service;
 mod state;
 
@@ -33,6 +35,8 @@ use tokio::task::JoinHandle;
 use crate::sign::{Credentials, KeyStore, Secret};
 
 pub use faults::{FaultError, FaultSpec, MAX_FAULT_TEXT, MAX_FAULTS, MAX_LATENCY_MS};
+pub use handle::ControlError;
+pub use quirks::Quirk;
 
 /// How to run an emulator.
 #[derive(Clone, Debug)]
@@ -43,6 +47,8 @@ pub struct Config {
     pub faults: Vec<FaultSpec>,
     /// Requests per second before `RequestLimitExceeded`; `None`: unlimited.
     pub rate_limit: Option<u32>,
+    /// Deliberate deviations, to prove the suite catches each (none by default).
+    pub quirks: Vec<Quirk>,
     /// Timeouts and the connection cap of the transport.
     pub limits: Limits,
     /// When set, every `/__emulator/*` request must carry
@@ -59,6 +65,7 @@ impl Default for Config {
             credentials: vec![Credentials::generate()],
             faults: Vec::new(),
             rate_limit: None,
+            quirks: Vec::new(),
             limits: Limits::default(),
             control_token: None,
         }
@@ -123,6 +130,8 @@ pub const MIN_CONTROL_TOKEN: usize = 16;
 pub struct Emulator {
     url: String,
     credentials: Credentials,
+    /// The control token, when the control API requires one.
+    control_token: Option<Secret>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -148,18 +157,21 @@ impl Emulator {
             spec.validate()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
-        let svc = service::Service::new(KeyStore::new(credentials), config.rate_limit);
+        let svc = service::Service::new(KeyStore::new(credentials), config.rate_limit)
+            .with_quirks(quirks::Quirks::new(config.quirks));
         for spec in config.faults {
             svc.faults.add(spec);
         }
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
+        let control_token = config.control_token.clone();
         let shared = Arc::new(http::Shared::new(svc, config.control_token, &config.limits));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(http::serve(listener, shared, config.limits, stopped));
         Ok(Emulator {
             url: format!("http://{addr}"),
             credentials: first,
+            control_token,
             stop,
             task,
         })

@@ -51,26 +51,28 @@ fn serve(extra: &[&str]) -> Served {
     }
 }
 
-/// The SDK venv: `$IAI_PYTHON`, or `.venv-sdk/bin/python` in the repo.
-fn python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("IAI_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-sdk/bin/python");
-    venv.exists().then_some(venv)
+/// A Python with the official SDK, found as `client:python-sdk` finds it
+/// (`$IAI_PYTHON`, `.venv-sdk/` here, `python3` on PATH).
+fn python() -> Result<PathBuf, String> {
+    iai_conformance::client_target::python_sdk()
+        .map(|found| found.python)
+        .map_err(|e| e.to_string())
 }
 
 #[test]
 fn the_official_python_sdk_drives_serve() {
-    let Some(python) = python() else {
-        // Written to stderr directly: libtest captures eprintln! of a passing
-        // test, and this line must be seen.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIP emulator::process::the_official_python_sdk_drives_serve: no Python with the official SDK; set IAI_PYTHON, or run `python3 -m venv .venv-sdk && .venv-sdk/bin/pip install -r tests/python/requirements.txt`"
-        );
-        return;
+    let python = match python() {
+        Ok(python) => python,
+        Err(why) => {
+            // Written to stderr directly: libtest captures eprintln! of a passing
+            // test, and this line must be seen.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP emulator::process::the_official_python_sdk_drives_serve: {why}"
+            );
+            return;
+        }
     };
     let served = serve(&[]);
     assert!(served.secret_id.starts_with("AKID") && !served.secret_key.is_empty());

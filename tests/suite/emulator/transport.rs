@@ -420,6 +420,10 @@ async fn a_public_address_needs_a_control_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // The emulator's own control client carries the token.
+    emu.reset()
+        .await
+        .expect("the typed control client sends the token");
     // The IAI API itself is unaffected (it is signed).
     assert_eq!(code(&call(&c, "GetGroupList", json!({})).await), "");
     emu.shutdown().await;
