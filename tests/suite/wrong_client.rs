@@ -16,6 +16,8 @@ const KILLERS: &[(&str, &str)] = &[
     ("empty-message", "delete_person::doc_example_2"),
     ("integers-as-strings", "client::typed_success"),
     ("invents-a-code", "client::http_500_plain_text"),
+    ("no-retry", "client::retry_then_success"),
+    ("retries-everything", "client::no_retry_of_a_client_error"),
 ];
 
 fn python() -> Option<&'static str> {
