@@ -94,6 +94,6 @@ fn a_correct_small_client_passes_and_every_defect_fails_its_named_case() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let n = KILLERS.len();
-    let claim = format!("catches {n} of {n} client\ndefects");
+    let claim = format!("catches {n} of {n} client defects");
     assert!(readme.contains(&claim), "README.md must say {claim:?}");
 }
