@@ -25,6 +25,10 @@ const KILLERS: &[(&str, &str)] = &[
         "delete_person::signature::tc3_post_json::ct_host::past_299s",
     ),
     (
+        "size-limits-off-by-one",
+        "delete_person::protocol::json_body_of_exactly_10_mb",
+    ),
+    (
         "credential-scope-unchecked",
         "delete_person::signature::tc3_post_json::ct_host::scope_date_not_the_timestamp_s",
     ),
