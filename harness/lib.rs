@@ -65,3 +65,4 @@ pub mod live;
 pub mod report;
 pub mod run;
 pub mod sign;
+pub mod wire;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{SignedHeaderSet, Style};
+use crate::wire::{SignedHeaderSet, Style};
 
 /// One conformance case.
 #[derive(Clone, Debug, Deserialize, Serialize)]

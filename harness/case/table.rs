@@ -15,7 +15,7 @@ use super::schema::{
     V1Digest,
 };
 use super::{Case, RowInfo};
-use crate::client::{SignedHeaderSet, Style};
+use crate::wire::{SignedHeaderSet, Style};
 
 /// How a documented code is reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::api::Catalog;
 use crate::case::{Expect, TargetKind};
-use crate::client::Exchange;
 use crate::envelope::{self, Mismatch, Outcome};
+use crate::wire::Exchange;
 
 /// What one answer said, as far as it could be read.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -212,7 +212,7 @@ fn expectation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::Prepared;
+    use crate::wire::Prepared;
     use std::time::Duration;
 
     fn answer(body: Value) -> Exchange {

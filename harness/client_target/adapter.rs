@@ -25,8 +25,9 @@ use tokio::io::AsyncWriteExt;
 
 use super::reply::ErrorKind;
 use crate::case::TargetKind;
-use crate::client::{CallOptions, Client, ClientError, Style};
+use crate::client::{CallOptions, Client, ClientError};
 use crate::sign::Credentials;
+use crate::wire::Style;
 
 /// The Python adapter, embedded so that the binary works from anywhere.
 pub const PYTHON_SDK_ADAPTER: &str = include_str!("../../adapters/python_sdk.py");
@@ -218,7 +219,7 @@ async fn call_rust(input: &Input<'_>) -> Returned {
             );
         }
     };
-    let mut options = CallOptions::new(Style::Tc3PostJson, crate::client::now());
+    let mut options = CallOptions::new(Style::Tc3PostJson, crate::wire::now());
     options.version = input.version.to_string();
     let exchange = match client.call(input.action, input.params, &options).await {
         Ok(exchange) => exchange,

@@ -26,10 +26,10 @@ pub use reply::{ErrorKind, Expected};
 use crate::api::{self, Catalog};
 use crate::case::{Case, Credential, TargetKind};
 use crate::check::Observed;
-use crate::client::{SignedHeaderSet, Style};
 use crate::envelope::Mismatch;
 use crate::run::{CaseResult, Status};
 use crate::sign::Credentials;
+use crate::wire::{SignedHeaderSet, Style};
 
 /// The region every client is given.
 pub const REGION: &str = "ap-guangzhou";
@@ -220,7 +220,7 @@ impl ClientRunner {
             credentials: &self.credentials,
             region: REGION,
             authority: &authority,
-            now: crate::client::now(),
+            now: crate::wire::now(),
         };
         for (i, r) in requests.iter().enumerate() {
             let (mismatches, signed) = request::check(r, &asked, &format!("request[{i}]"));

@@ -156,6 +156,6 @@ pub(crate) async fn handle(State(svc): State<Arc<Service>>, request: Request) ->
         headers: &parts.headers,
         body: &bytes,
     };
-    let answer = svc.handle(incoming, crate::client::now()).await;
+    let answer = svc.handle(incoming, crate::wire::now()).await;
     envelope_response(&answer)
 }

@@ -364,8 +364,9 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{CallOptions, Client, Prepared, Style};
+    use crate::client::{CallOptions, Client};
     use crate::sign::Credentials;
+    use crate::wire::{Prepared, Style};
     use serde_json::json;
 
     const NOW: i64 = 1_764_000_000;

@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::case::{Call, Case};
-use crate::client::{CallOptions, Client, ClientError, Exchange, Prepared, Style};
+use crate::client::{CallOptions, Client, ClientError};
+use crate::wire::{Exchange, Prepared, Style};
 
 pub use ledger::{Entry, Ledger};
 pub use pacing::{Limits, Pacer};
@@ -233,7 +234,7 @@ impl Guard {
         let Value::Object(params) = params else {
             unreachable!("parameters are an object")
         };
-        let options = CallOptions::new(Style::Tc3PostJson, crate::client::now());
+        let options = CallOptions::new(Style::Tc3PostJson, crate::wire::now());
         let prepared = client.prepare(action, &params, &options)?;
         self.send(client, prepared, budgeted).await
     }

@@ -21,7 +21,7 @@
 
 use std::fmt;
 
-use crate::client::Prepared;
+use crate::wire::Prepared;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Where every created group and person ID starts.
@@ -417,8 +417,9 @@ pub fn sweepable(id: &str, now: i64, older_than: i64) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{CallOptions, Client, Style};
+    use crate::client::{CallOptions, Client};
     use crate::sign::Credentials;
+    use crate::wire::Style;
     use serde_json::{Value, json};
 
     fn prepared(action: &str, params: Value, style: Style) -> Prepared {

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::client::{Exchange, Prepared};
+use crate::wire::{Exchange, Prepared};
 
 /// The file stem of a case's recording.
 fn stem(case: &str) -> String {

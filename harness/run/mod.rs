@@ -117,7 +117,7 @@ impl Session {
         let mut params = Map::new();
         params.insert("PersonId".into(), Value::String("ct-floor-probe".into()));
         for _ in 0..samples.max(1) {
-            let options = CallOptions::new(crate::client::Style::Tc3PostJson, crate::client::now());
+            let options = CallOptions::new(crate::wire::Style::Tc3PostJson, crate::wire::now());
             let started = Instant::now();
             let _ = self.client.call("DeletePerson", &params, &options).await;
             times.push(started.elapsed());
@@ -262,7 +262,7 @@ impl Runner {
     /// `record`/`replay` apply to any target.
     pub fn with_options(session: Session, options: &live::Options) -> std::io::Result<Self> {
         // The run id carries its creation time, so `sweep` can tell its age.
-        let run_id = live::policy::new_run_id(crate::client::now());
+        let run_id = live::policy::new_run_id(crate::wire::now());
         let guard = (session.kind == TargetKind::Live).then(|| Guard::for_run(&run_id, options));
         let recorder = options
             .record
@@ -509,7 +509,7 @@ impl Runner {
         scope: &str,
         case: &str,
         label: &str,
-    ) -> Result<crate::client::Exchange, Failure> {
+    ) -> Result<crate::wire::Exchange, Failure> {
         let mut params = substitute_map(&call.params, scope);
         if let Some(guard) = &self.guard {
             guard.adjust(&call.action, &mut params);
@@ -532,7 +532,7 @@ impl Runner {
             }
         };
         let client = base.with_credentials(credentials);
-        let mut options = CallOptions::new(call.style, crate::client::now() + call.clock_skew);
+        let mut options = CallOptions::new(call.style, crate::wire::now() + call.clock_skew);
         options.signed_headers = call.signed_headers;
         if let Some(version) = &call.version {
             options.version = version.clone();
@@ -565,7 +565,7 @@ impl Runner {
                     .judge(&prepared)
                     .map_err(|e| Failure::Refused(SendError::Refused(e).to_string()))?;
             }
-            let asked = crate::client::Exchange {
+            let asked = crate::wire::Exchange {
                 request: prepared.clone(),
                 status: 0,
                 content_type: None,

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::client::Exchange;
+use crate::wire::Exchange;
 
 /// Query and form parameters that vary per run or are secret.
 const VOLATILE_PARAMS: &[&str] = &["Signature", "Timestamp", "Nonce", "SecretId", "Token"];
