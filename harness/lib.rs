@@ -63,6 +63,8 @@ pub mod emulator;
 pub mod envelope;
 pub mod live;
 pub mod report;
+mod results;
 pub mod run;
+mod scope;
 pub mod sign;
 pub mod wire;

@@ -16,7 +16,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use iai_conformance::case::{self, Case};
 use iai_conformance::client_target::{self, Adapter, ClientRunner};
 use iai_conformance::live;
-use iai_conformance::run::{CaseResult, Runner, Session, Status, Target, TargetError};
+use iai_conformance::run::{CaseResult, Runner, Session, Target, TargetError, Verdict};
 
 struct Harness {
     runtime: tokio::runtime::Runtime,
@@ -72,9 +72,11 @@ fn root() -> PathBuf {
 
 /// Turns a result into a test outcome; `Ok(true)` when it passed outright.
 fn verdict(result: &CaseResult) -> Result<Option<Completion>, Failed> {
-    match &result.status {
-        Status::Skipped(why) | Status::Unreachable(why) => Ok(Some(Completion::ignored_with(why))),
-        Status::Failed | Status::UnexpectedPass(_) => Err(format!(
+    match &result.verdict {
+        Verdict::Skipped(why) | Verdict::Unreachable(why) => {
+            Ok(Some(Completion::ignored_with(why)))
+        }
+        Verdict::Failed | Verdict::UnexpectedPass(_) => Err(format!(
             "{} ({}; {})\n{}",
             result.description,
             result.file,
@@ -82,8 +84,8 @@ fn verdict(result: &CaseResult) -> Result<Option<Completion>, Failed> {
             result.failure_text()
         )
         .into()),
-        Status::ExpectedFailure(_) => Ok(Some(Completion::Completed)),
-        Status::Passed => Ok(None),
+        Verdict::ExpectedFailure(_) => Ok(Some(Completion::Completed)),
+        Verdict::Passed => Ok(None),
     }
 }
 
@@ -186,11 +188,11 @@ fn readme_example(python: std::path::PathBuf, cases: Vec<Case>) -> Result<Comple
     for (index, case) in cases.iter().enumerate() {
         let result = harness().runtime.block_on(runner.run_case(index, case));
         ran += 1;
-        if result.status != Status::Passed {
+        if result.verdict != Verdict::Passed {
             failures.push_str(&format!(
                 "{}: {}\n{}",
                 result.name,
-                result.status.label(),
+                result.verdict.label(),
                 result.failure_text()
             ));
         }

@@ -12,6 +12,8 @@ mod table;
 
 use std::path::{Path, PathBuf};
 
+use crate::scope;
+
 pub use schema::{
     Answer, Call, CaseFile, Credential, Expect, ExpectFail, Fault, Reply, Source, SourceKind,
     Tamper, TargetKind, V1Digest,
@@ -67,6 +69,45 @@ impl Case {
             .iter()
             .chain(&self.spec.steps)
             .any(|c| c.fault.is_some())
+    }
+}
+
+/// A case's calls with `{{run}}` filled with one case's scope.
+pub(crate) struct ScopedCalls {
+    pub(crate) setup: Vec<Call>,
+    pub(crate) steps: Vec<Call>,
+    pub(crate) teardown: Vec<Call>,
+}
+
+impl CaseFile {
+    /// The calls, scoped: see [`Call::scoped`].
+    pub(crate) fn scoped(&self, scope: &str) -> ScopedCalls {
+        let all = |calls: &[Call]| calls.iter().map(|c| c.scoped(scope)).collect();
+        ScopedCalls {
+            setup: all(&self.setup),
+            steps: all(&self.steps),
+            teardown: all(&self.teardown),
+        }
+    }
+}
+
+impl Call {
+    /// This call with `{{run}}` replaced by `scope` wherever a case file may
+    /// write it: the parameters, the expected values, and the tampered
+    /// body and parameters.
+    pub(crate) fn scoped(&self, scope: &str) -> Call {
+        let mut call = self.clone();
+        call.params = scope::fill_map(&self.params, scope);
+        if let Some(expect) = &mut call.expect {
+            expect.values = scope::fill_map(&expect.values, scope);
+        }
+        if let Some(tamper) = &mut call.tamper {
+            tamper.body = tamper.body.as_deref().map(|b| scope::fill(b, scope));
+            for value in tamper.set_param.values_mut() {
+                *value = scope::fill(value, scope);
+            }
+        }
+        call
     }
 }
 

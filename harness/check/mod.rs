@@ -1,6 +1,13 @@
-//! The checks every exchange goes through: the envelope contract, the
-//! catalog (documented codes, documented output fields) and the case's
-//! expectation. Every mismatch is collected; none stops the others.
+//! Every check in one place. The checks every exchange goes through: the
+//! envelope contract, the catalog (documented codes, documented output
+//! fields) and the case's expectation (here); what a client sent
+//! ([`request`]) and what it returned ([`client`]). Every mismatch is
+//! collected; none stops the others.
+
+pub(crate) mod client;
+pub(crate) mod request;
+
+pub use client::{ErrorKind, Expected, Returned, ReturnedError};
 
 use serde_json::Value;
 

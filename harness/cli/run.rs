@@ -205,7 +205,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                     .run_all(cases, args.concurrency, move |r| {
                         if human {
                             println!("{}", report::progress_line(r));
-                        } else if r.status.is_failure() {
+                        } else if r.verdict.is_failure() {
                             eprintln!("{}", report::progress_line(r));
                         }
                     })
@@ -267,9 +267,9 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .filter(|r| {
                 !matches!(
-                    r.status,
-                    iai_conformance::run::Status::Skipped(_)
-                        | iai_conformance::run::Status::Unreachable(_)
+                    r.verdict,
+                    iai_conformance::run::Verdict::Skipped(_)
+                        | iai_conformance::run::Verdict::Unreachable(_)
                 )
             })
             .count();
@@ -342,7 +342,7 @@ async fn run_client(
         .run_all(cases, concurrency, move |r| {
             if human {
                 println!("{}", report::progress_line(r));
-            } else if r.status.is_failure() {
+            } else if r.verdict.is_failure() {
                 eprintln!("{}", report::progress_line(r));
             }
         })

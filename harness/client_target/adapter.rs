@@ -23,8 +23,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::io::AsyncWriteExt;
 
-use super::reply::ErrorKind;
 use crate::case::TargetKind;
+use crate::check::{ErrorKind, Returned, ReturnedError};
 use crate::client::{CallOptions, Client, ClientError};
 use crate::sign::Credentials;
 use crate::wire::Style;
@@ -166,36 +166,6 @@ pub(crate) struct Input<'a> {
 pub(crate) struct InputCredentials<'a> {
     pub(crate) secret_id: &'a str,
     pub(crate) secret_key: &'a str,
-}
-
-/// What the client returned (read from the adapter's stdout).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Returned {
-    Ok(Map<String, Value>),
-    Error(ReturnedError),
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
-pub struct ReturnedError {
-    pub code: String,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default)]
-    pub request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<ErrorKind>,
-}
-
-impl Returned {
-    fn error(code: &str, message: String, request_id: Option<String>, kind: ErrorKind) -> Self {
-        Self::Error(ReturnedError {
-            code: code.to_string(),
-            message: Some(message),
-            request_id,
-            kind: Some(kind),
-        })
-    }
 }
 
 /// Our own client: the same `Client` the URL target uses, with this error

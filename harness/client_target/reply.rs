@@ -12,66 +12,8 @@ use serde_json::{Map, Value, json};
 
 use crate::api::{Catalog, ParamType};
 use crate::case::{Answer, Expect};
+use crate::check::{ErrorKind, Expected};
 use crate::envelope;
-
-/// The kinds of client error the adapter protocol names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// The server answered an error envelope.
-    Api,
-    /// A non-200 status with no readable envelope.
-    Http,
-    /// The body is not a readable envelope.
-    Parse,
-    /// No answer: connection refused, reset, or a timeout.
-    Transport,
-}
-
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Api => "api",
-            Self::Http => "http",
-            Self::Parse => "parse",
-            Self::Transport => "transport",
-        }
-    }
-}
-
-/// What a correct client returns for an answer.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Expected {
-    /// Success with these `Response` fields (RequestId included when served).
-    Ok(Map<String, Value>),
-    /// An error. `None` fields are free (any code), except `request_id`,
-    /// which must then be absent or empty.
-    Error {
-        code: Option<String>,
-        message: Option<String>,
-        request_id: Option<String>,
-        kind: ErrorKind,
-    },
-}
-
-impl std::fmt::Display for Expected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Ok(_) => f.write_str("success"),
-            Self::Error {
-                code: Some(code),
-                kind,
-                ..
-            } => write!(f, "error {code} ({})", kind.as_str()),
-            Self::Error {
-                code: None, kind, ..
-            } => {
-                write!(f, "an error of kind {} (any code)", kind.as_str())
-            }
-        }
-    }
-}
 
 /// One answer as served.
 #[derive(Clone, Debug)]

@@ -106,7 +106,7 @@ impl Guard {
             .unwrap_or_else(Ledger::default_dir);
         Self {
             ownership: Ownership::Run {
-                prefix: format!("{}{run_id}-", policy::PREFIX),
+                prefix: format!("{}{run_id}-", crate::scope::PREFIX),
                 consent: options.allow_mutations,
             },
             ledger: Ledger::new(&dir, run_id),

@@ -85,7 +85,7 @@ pub async fn sweep(
         let Some(group_id) = group["GroupId"].as_str() else {
             continue;
         };
-        if policy::created_at(group_id).is_none() {
+        if crate::scope::created_at(group_id).is_none() {
             continue; // not a run's: not even mentioned
         }
         if let Err(reason) = policy::sweepable(group_id, now, older_than) {
@@ -106,7 +106,7 @@ pub async fn sweep(
                 continue;
             };
             if let Err(reason) = policy::sweepable(person_id, now, older_than) {
-                if policy::created_at(person_id).is_none() {
+                if crate::scope::created_at(person_id).is_none() {
                     foreign.push(person_id.to_string());
                 }
                 swept.kept.push((person_id.to_string(), reason));

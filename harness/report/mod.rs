@@ -9,7 +9,8 @@ use serde_json::json;
 
 use crate::api::Catalog;
 use crate::case::{LoadError, Trigger};
-use crate::run::{CaseResult, Status};
+use crate::check::Returned;
+use crate::results::{CaseResult, Verdict};
 
 /// A finished run.
 #[derive(Debug)]
@@ -43,12 +44,12 @@ impl Report {
             ..Counts::default()
         };
         for r in &self.results {
-            match &r.status {
-                Status::Passed => c.passed += 1,
-                Status::Failed | Status::UnexpectedPass(_) => c.failed += 1,
-                Status::ExpectedFailure(_) => c.expected_failures += 1,
-                Status::Skipped(_) => c.skipped += 1,
-                Status::Unreachable(_) => c.unreachable += 1,
+            match &r.verdict {
+                Verdict::Passed => c.passed += 1,
+                Verdict::Failed | Verdict::UnexpectedPass(_) => c.failed += 1,
+                Verdict::ExpectedFailure(_) => c.expected_failures += 1,
+                Verdict::Skipped(_) => c.skipped += 1,
+                Verdict::Unreachable(_) => c.unreachable += 1,
             }
         }
         c
@@ -74,8 +75,8 @@ impl Report {
 
 /// One progress line for the human format.
 pub fn progress_line(result: &CaseResult) -> String {
-    let mut line = format!("{:<24} {}", result.status.label(), result.name);
-    if result.status.is_failure() {
+    let mut line = format!("{:<24} {}", result.verdict.label(), result.name);
+    if result.verdict.is_failure() {
         line.push('\n');
         line.push_str(result.failure_text().trim_end_matches('\n'));
     }
@@ -91,7 +92,7 @@ pub fn human(report: &Report) -> String {
     let failures: Vec<&CaseResult> = report
         .results
         .iter()
-        .filter(|r| r.status.is_failure())
+        .filter(|r| r.verdict.is_failure())
         .collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "\nfailures:");
@@ -187,8 +188,8 @@ pub fn junit(report: &Report) -> String {
             );
         }
         let _ = writeln!(out, "    </properties>");
-        match &r.status {
-            Status::Failed | Status::UnexpectedPass(_) => {
+        match &r.verdict {
+            Verdict::Failed | Verdict::UnexpectedPass(_) => {
                 let _ = writeln!(
                     out,
                     "    <failure message=\"{} mismatch(es)\">{}</failure>",
@@ -196,10 +197,10 @@ pub fn junit(report: &Report) -> String {
                     xml(&r.failure_text())
                 );
             }
-            Status::Skipped(why) | Status::Unreachable(why) | Status::ExpectedFailure(why) => {
+            Verdict::Skipped(why) | Verdict::Unreachable(why) | Verdict::ExpectedFailure(why) => {
                 let _ = writeln!(out, "    <skipped message=\"{}\"/>", xml(why));
             }
-            Status::Passed => {}
+            Verdict::Passed => {}
         }
         let _ = writeln!(out, "  </testcase>");
     }
@@ -292,11 +293,11 @@ pub fn markdown(report: &Report) -> String {
                         Trigger::Unreachable => "unreachable",
                     };
                     let ran = matches!(
-                        r.status,
-                        Status::Passed
-                            | Status::Failed
-                            | Status::ExpectedFailure(_)
-                            | Status::UnexpectedPass(_)
+                        r.verdict,
+                        Verdict::Passed
+                            | Verdict::Failed
+                            | Verdict::ExpectedFailure(_)
+                            | Verdict::UnexpectedPass(_)
                     );
                     let observed = r
                         .observed
@@ -304,11 +305,11 @@ pub fn markdown(report: &Report) -> String {
                         .map(|(_, o)| o.to_string())
                         .collect::<Vec<_>>()
                         .join(", ");
-                    let passed = match &r.status {
-                        Status::Passed => "yes".to_string(),
-                        Status::ExpectedFailure(_) => "no (expected)".to_string(),
+                    let passed = match &r.verdict {
+                        Verdict::Passed => "yes".to_string(),
+                        Verdict::ExpectedFailure(_) => "no (expected)".to_string(),
                         s if ran => mark(!s.is_failure()).to_string(),
-                        Status::Skipped(why) => format!("skipped: {why}"),
+                        Verdict::Skipped(why) => format!("skipped: {why}"),
                         _ => "-".to_string(),
                     };
                     let mut how = info.reason.clone();
@@ -372,7 +373,7 @@ pub fn markdown(report: &Report) -> String {
     let failures: Vec<_> = report
         .results
         .iter()
-        .filter(|r| r.status.is_failure())
+        .filter(|r| r.verdict.is_failure())
         .collect();
     if !failures.is_empty() || !report.load_errors.is_empty() {
         let _ = writeln!(out, "\n## Failures\n");
@@ -411,8 +412,8 @@ pub fn client_matrix(report: &Report) -> String {
         let Some(record) = &r.client else { continue };
         n += 1;
         let returned = match (&record.returned, &record.adapter_failure) {
-            (Some(crate::client_target::Returned::Ok(_)), _) => "success".to_string(),
-            (Some(crate::client_target::Returned::Error(e)), _) => format!(
+            (Some(Returned::Ok(_)), _) => "success".to_string(),
+            (Some(Returned::Error(e)), _) => format!(
                 "error `{}`{}",
                 e.code,
                 e.kind
@@ -422,13 +423,13 @@ pub fn client_matrix(report: &Report) -> String {
             (None, Some(failure)) => format!("adapter failure: {failure}"),
             (None, None) => "-".into(),
         };
-        let verdict = match &r.status {
-            Status::Passed => "pass".to_string(),
-            Status::ExpectedFailure(why) => format!("known divergence: {why}"),
-            Status::UnexpectedPass(why) => {
+        let verdict = match &r.verdict {
+            Verdict::Passed => "pass".to_string(),
+            Verdict::ExpectedFailure(why) => format!("known divergence: {why}"),
+            Verdict::UnexpectedPass(why) => {
                 format!("FAIL: passes, but is a known divergence ({why}); remove the expect_fail")
             }
-            Status::Failed => format!(
+            Verdict::Failed => format!(
                 "FAIL: {}",
                 r.mismatches
                     .iter()
@@ -436,7 +437,7 @@ pub fn client_matrix(report: &Report) -> String {
                     .collect::<Vec<_>>()
                     .join("; ")
             ),
-            Status::Skipped(why) | Status::Unreachable(why) => why.clone(),
+            Verdict::Skipped(why) | Verdict::Unreachable(why) => why.clone(),
         };
         let _ = writeln!(
             out,

@@ -11,17 +11,21 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value, json};
-use tokio::sync::{RwLock, Semaphore};
+use serde_json::{Map, Value};
+use tokio::sync::RwLock;
 
 pub use target::{LIVE_ENDPOINT, Target, TargetError};
+// The old paths, until the public surface is curated.
+pub use crate::results::{CaseResult, ClientRecord, Verdict};
 
 use crate::api::{self, Catalog};
-use crate::case::{Call, Case, Credential, Expect, RowInfo, Source, TargetKind, V1Digest};
-use crate::check::{self, Observed};
+use crate::case::{Call, Case, Credential, Expect, TargetKind, V1Digest};
+use crate::check;
 use crate::client::{CallOptions, Client};
 use crate::envelope::Mismatch;
 use crate::live::{self, Guard, SendError};
+use crate::results::run_bounded;
+use crate::scope;
 use crate::sign::{Credentials, V1Method};
 use target::Control;
 
@@ -134,108 +138,6 @@ impl Session {
     }
 }
 
-/// How a case ended.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
-pub enum Status {
-    Passed,
-    Failed,
-    /// Failed where `expect_fail` says it must (a known divergence).
-    ExpectedFailure(String),
-    /// Passed where `expect_fail` says it must fail: the divergence is
-    /// fixed, so the expectation must go. Counts as a failure.
-    UnexpectedPass(String),
-    /// Not for this target.
-    Skipped(String),
-    /// A documented code this action cannot produce on a server.
-    Unreachable(String),
-}
-
-impl Status {
-    pub fn is_failure(&self) -> bool {
-        matches!(self, Self::Failed | Self::UnexpectedPass(_))
-    }
-
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Passed => "passed",
-            Self::Failed => "FAILED",
-            Self::ExpectedFailure(_) => "failed as expected",
-            Self::UnexpectedPass(_) => "FAILED (passes but is expected to fail)",
-            Self::Skipped(_) => "skipped",
-            Self::Unreachable(_) => "unreachable",
-        }
-    }
-}
-
-/// Everything a case produced.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct CaseResult {
-    pub name: String,
-    pub file: String,
-    pub description: String,
-    pub source: Source,
-    #[serde(flatten)]
-    pub status: Status,
-    pub mismatches: Vec<Mismatch>,
-    pub request_ids: Vec<String>,
-    /// What each step answered: `step[0]` → success or a code.
-    pub observed: Vec<(String, Observed)>,
-    pub findings: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub row: Option<RowInfo>,
-    /// Client targets: what was served, asked and returned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client: Option<crate::client_target::ClientRecord>,
-    #[serde(skip)]
-    pub snapshot: bool,
-    /// The normalized exchanges of the steps (for snapshots).
-    #[serde(skip)]
-    pub exchanges: Vec<Value>,
-    #[serde(serialize_with = "millis")]
-    pub elapsed: Duration,
-}
-
-fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1000.0)
-}
-
-impl CaseResult {
-    /// A passing result for `case`, before anything has run.
-    pub(crate) fn new(case: &Case) -> Self {
-        Self {
-            name: case.name.clone(),
-            file: case.file.display().to_string(),
-            description: case.spec.description.clone(),
-            source: case.spec.source.clone(),
-            status: Status::Passed,
-            mismatches: Vec::new(),
-            request_ids: Vec::new(),
-            observed: Vec::new(),
-            findings: case.spec.findings.clone(),
-            row: case.row.clone(),
-            client: None,
-            snapshot: case.spec.snapshot,
-            exchanges: Vec::new(),
-            elapsed: Duration::ZERO,
-        }
-    }
-
-    /// The mismatches, one per line, each naming its field.
-    pub fn failure_text(&self) -> String {
-        let mut text = String::new();
-        if let Status::UnexpectedPass(reason) = &self.status {
-            text.push_str(&format!(
-                "expected to fail on this target ({reason}), but it passes: remove its expect_fail\n"
-            ));
-        }
-        for m in &self.mismatches {
-            text.push_str(&format!("  {m}\n"));
-        }
-        text
-    }
-}
-
 /// Runs cases against one session.
 pub struct Runner {
     session: Session,
@@ -262,7 +164,7 @@ impl Runner {
     /// `record`/`replay` apply to any target.
     pub fn with_options(session: Session, options: &live::Options) -> std::io::Result<Self> {
         // The run id carries its creation time, so `sweep` can tell its age.
-        let run_id = live::policy::new_run_id(crate::wire::now());
+        let run_id = scope::mint_run_id(crate::wire::now());
         let guard = (session.kind == TargetKind::Live).then(|| Guard::for_run(&run_id, options));
         let recorder = options
             .record
@@ -317,7 +219,7 @@ impl Runner {
     /// The prefix that `{{run}}` becomes in case `index`: unique per run and case,
     /// a valid PersonId/GroupId fragment.
     pub fn scope(&self, index: usize) -> String {
-        format!("ct-{}-{index}", self.run_id)
+        scope::case_scope(&self.run_id, index)
     }
 
     /// Runs every case, `concurrency` at a time; `progress` sees each result.
@@ -341,21 +243,21 @@ impl Runner {
         let kind = self.session.kind;
         let mut result = CaseResult::new(case);
         if let Some(reason) = case.unreachable() {
-            result.status = Status::Unreachable(reason.to_string());
+            result.verdict = Verdict::Unreachable(reason.to_string());
             return result;
         }
         if !case.applies_to(kind) {
-            result.status =
-                Status::Skipped(format!("does not apply to a {} target", kind.as_str()));
+            result.verdict =
+                Verdict::Skipped(format!("does not apply to a {} target", kind.as_str()));
             return result;
         }
         if case.needs_control() && self.session.control.is_none() {
-            result.status =
-                Status::Skipped("needs fault injection (the emulator's control API)".into());
+            result.verdict =
+                Verdict::Skipped("needs fault injection (the emulator's control API)".into());
             return result;
         }
         if let Some(reason) = self.guard.as_ref().and_then(|g| g.skip_reason(case)) {
-            result.status = Status::Skipped(reason);
+            result.verdict = Verdict::Skipped(reason);
             return result;
         }
         let exclusive = needs_exclusive(case);
@@ -367,9 +269,10 @@ impl Runner {
             _shared = self.exclusive.read().await;
         }
         let scope = self.scope(index);
+        let scoped = case.spec.scoped(&scope);
         let mut trail = Vec::new();
         let mut setup_ok = true;
-        for (i, call) in case.spec.setup.iter().enumerate() {
+        for (i, call) in scoped.setup.iter().enumerate() {
             let expect = call.expect.clone().unwrap_or_else(Expect::success);
             let label = format!("setup[{i}] {}", call.action);
             if !self
@@ -381,14 +284,14 @@ impl Runner {
             }
         }
         if setup_ok {
-            for (i, call) in case.spec.steps.iter().enumerate() {
+            for (i, call) in scoped.steps.iter().enumerate() {
                 let expect = call.expect.clone().unwrap_or_else(Expect::success);
                 let label = format!("step[{i}] {}", call.action);
                 self.call(&label, call, &expect, &scope, &mut result, &mut trail)
                     .await;
             }
         }
-        for (i, call) in case.spec.teardown.iter().enumerate() {
+        for (i, call) in scoped.teardown.iter().enumerate() {
             let label = format!("teardown[{i}] {}", call.action);
             if let Ok(exchange) = self.send(call, &scope, &result.name, &label).await {
                 trail.push(normalize::exchange(&label, &exchange, &scope));
@@ -404,16 +307,7 @@ impl Runner {
                 e.to_string(),
             ));
         }
-        let failed = !result.mismatches.is_empty();
-        let divergence = case.spec.expect_fail.iter().find(|f| f.target == kind);
-        result.status = match (failed, divergence) {
-            (false, None) => Status::Passed,
-            (true, None) => Status::Failed,
-            (true, Some(d)) => Status::ExpectedFailure(d.reason.clone()),
-            (false, Some(d)) => Status::UnexpectedPass(d.reason.clone()),
-        };
-        result.elapsed = started.elapsed();
-        result
+        result.conclude(case, kind, started)
     }
 
     /// Makes one call and checks it; false when it did not meet `expect`.
@@ -430,11 +324,10 @@ impl Runner {
         let is_step = label.starts_with("step");
         if let Some(fault) = &call.fault {
             let control = self.session.control.as_ref().expect("checked before");
-            let params = substitute_map(&call.params, scope);
-            let spec = json!({
+            let spec = serde_json::json!({
                 "code": fault.code,
                 "action": call.action,
-                "person_id": params.get("PersonId").and_then(Value::as_str),
+                "person_id": call.params.get("PersonId").and_then(Value::as_str),
                 "count": 1,
                 "message": fault.message,
                 "latency_ms": fault.latency_ms,
@@ -468,11 +361,10 @@ impl Runner {
             }
         };
         let normalized = normalize::exchange(label, &exchange, scope);
-        let expect = substitute_expect(expect, scope);
         let checked = check::exchange(
             &call.action,
             &exchange,
-            &expect,
+            expect,
             self.session.kind,
             self.catalog,
         );
@@ -510,7 +402,7 @@ impl Runner {
         case: &str,
         label: &str,
     ) -> Result<crate::wire::Exchange, Failure> {
-        let mut params = substitute_map(&call.params, scope);
+        let mut params = call.params.clone();
         if let Some(guard) = &self.guard {
             guard.adjust(&call.action, &mut params);
         }
@@ -545,14 +437,7 @@ impl Runner {
             .prepare(&call.action, &params, &options)
             .map_err(|e| Failure::Transport(e.to_string()))?;
         if let Some(t) = &call.tamper {
-            let mut t = t.clone();
-            t.body = t.body.map(|b| b.replace("{{run}}", scope));
-            t.set_param = t
-                .set_param
-                .into_iter()
-                .map(|(k, v)| (k, v.replace("{{run}}", scope)))
-                .collect();
-            tamper::apply(&mut prepared, &t);
+            tamper::apply(&mut prepared, t);
             if t.resign {
                 tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
             }
@@ -608,65 +493,4 @@ fn needs_exclusive(case: &Case) -> bool {
         .iter()
         .chain(&case.spec.steps)
         .any(|c| c.fault.is_some() && !c.params.get("PersonId").is_some_and(Value::is_string))
-}
-
-fn substitute(value: &Value, scope: &str) -> Value {
-    match value {
-        Value::String(s) => Value::String(s.replace("{{run}}", scope)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, scope)).collect()),
-        Value::Object(map) => Value::Object(substitute_map(map, scope)),
-        other => other.clone(),
-    }
-}
-
-/// Replaces `{{run}}` with the case's scope in every string of `map`.
-pub(crate) fn substitute_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
-    map.iter()
-        .map(|(k, v)| (k.clone(), substitute(v, scope)))
-        .collect()
-}
-
-fn substitute_expect(expect: &Expect, scope: &str) -> Expect {
-    Expect {
-        values: substitute_map(&expect.values, scope),
-        ..expect.clone()
-    }
-}
-
-/// Runs `run` on every case, at most `concurrency` at a time, reporting
-/// each result to `progress` as it comes; the results keep the cases' order.
-pub(crate) async fn run_bounded<F, Fut>(
-    cases: Vec<Case>,
-    concurrency: usize,
-    progress: impl Fn(&CaseResult) + Send + Sync + 'static,
-    run: F,
-) -> Vec<CaseResult>
-where
-    F: Fn(usize, Case) -> Fut,
-    Fut: std::future::Future<Output = CaseResult> + Send + 'static,
-{
-    let progress = Arc::new(progress);
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    let total = cases.len();
-    for (index, case) in cases.into_iter().enumerate() {
-        let permits = Arc::clone(&permits);
-        let progress = Arc::clone(&progress);
-        let work = run(index, case);
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("never closed");
-            let result = work.await;
-            progress(&result);
-            (index, result)
-        });
-    }
-    let mut results: Vec<Option<CaseResult>> = (0..total).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        let (index, result) = joined.expect("a case task panicked");
-        results[index] = Some(result);
-    }
-    results
-        .into_iter()
-        .map(|r| r.expect("every case ran"))
-        .collect()
 }

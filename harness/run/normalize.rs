@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::scope::scrub;
 use crate::wire::Exchange;
 
 /// Query and form parameters that vary per run or are secret.
@@ -19,10 +20,6 @@ const VOLATILE_HEADERS: &[&str] = &[
 ];
 /// Bodies longer than this are recorded by size only.
 const MAX_BODY: usize = 2048;
-
-fn scrub(text: &str, scope: &str) -> String {
-    text.replace(scope, "{{run}}")
-}
 
 fn scrub_value(value: &mut Value, scope: &str) {
     match value {
