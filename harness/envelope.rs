@@ -92,6 +92,18 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// Whether `id` has the form of Tencent's RequestIds: a UUID written as
+/// 8-4-4-4-12 hex digits with hyphens (`uuid::Uuid::parse_str` would also
+/// take 32 bare digits, braces or a `urn:uuid:` prefix, which the cloud
+/// never sends).
+pub fn is_request_id(id: &str) -> bool {
+    id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
 /// Checks an answer against the contract and parses it. Every mismatch is
 /// collected; the envelope is returned only when there are none.
 pub fn check(
@@ -138,11 +150,11 @@ pub fn check(
         return Err(out);
     };
     let request_id = match response.get("RequestId") {
-        Some(Value::String(id)) if uuid::Uuid::parse_str(id).is_ok() => id.clone(),
+        Some(Value::String(id)) if is_request_id(id) => id.clone(),
         Some(Value::String(id)) => {
             out.push(Mismatch::new(
                 "Response.RequestId",
-                "a UUID",
+                "a UUID in the hyphenated 8-4-4-4-12 form",
                 format!("{id:?}"),
             ));
             id.clone()
@@ -256,5 +268,29 @@ mod tests {
                 "Response.Error.Message"
             ]
         );
+    }
+
+    #[test]
+    fn a_request_id_is_a_hyphenated_uuid_and_nothing_looser() {
+        let id = new_request_id();
+        assert!(is_request_id(&id), "{id}");
+        let bare = id.replace('-', "");
+        for wrong in [
+            bare.clone(),
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            format!("{}x", &id[..35]),
+            id.replacen('-', "_", 1),
+            String::new(),
+        ] {
+            assert!(!is_request_id(&wrong), "{wrong}");
+            let body = serde_json::to_vec(&error(&wrong, "InternalError", "boom")).unwrap();
+            let fields: Vec<String> = check(200, Some(CONTENT_TYPE), &body)
+                .unwrap_err()
+                .into_iter()
+                .map(|m| m.field)
+                .collect();
+            assert_eq!(fields, ["Response.RequestId"], "{wrong}");
+        }
     }
 }

@@ -34,6 +34,11 @@ pub struct ErrorCode {
     /// In the iai 2020-03-03 error registry.
     #[serde(default)]
     pub iai: bool,
+    /// Another code the document gives for the same condition: wherever a
+    /// case expects that code, a target may answer this one too (the
+    /// emulator answers the expected one). One rule, applied to every case.
+    #[serde(default)]
+    pub same_as: Option<String>,
 }
 
 /// The wire type of a parameter or output field.
@@ -201,6 +206,19 @@ impl Catalog {
             || self
                 .action(action)
                 .is_some_and(|a| a.documented_codes.iter().any(|c| c == code))
+    }
+
+    /// The codes that answer the condition `code` names: `code` itself
+    /// first, then every code the catalog says is the `same_as` it.
+    pub fn same_condition<'a>(&'a self, code: &'a str) -> Vec<&'a str> {
+        std::iter::once(code)
+            .chain(
+                self.codes
+                    .iter()
+                    .filter(|c| c.same_as.as_deref() == Some(code))
+                    .map(|c| c.code.as_str()),
+            )
+            .collect()
     }
 
     /// The common codes, valid for every action.

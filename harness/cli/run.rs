@@ -178,11 +178,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         } else {
             Session::start(&target).await?
         };
-        let floor = if session.kind().is_emulator() {
-            Some(session.round_trip(64).await)
-        } else {
-            None
-        };
+        let floor = session.round_trip(64).await;
         let runner = Arc::new(Runner::with_options(session, &options)?);
         if let Some(guard) = runner.guard() {
             eprintln!(

@@ -1,5 +1,6 @@
 //! The control API under `/__emulator/`: faults, reset, state, account,
-//! seed. JSON in and out, no signature; a path the Tencent API never uses.
+//! seed, and the challenge that proves a URL is this emulator. JSON in and
+//! out, no signature; a path the Tencent API never uses.
 
 use serde_json::{Value, json};
 
@@ -18,8 +19,15 @@ fn body_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
 }
 
 /// Answers one control request; `None` for a path that is not ours.
-pub(crate) fn handle(svc: &Service, method: &str, path: &str, body: &[u8]) -> Option<Reply> {
+pub(crate) fn handle(
+    svc: &Service,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Option<Reply> {
     let reply = match (method, path) {
+        ("GET", "/__emulator/challenge") => challenge(svc, query),
         ("POST", "/__emulator/faults") => match body_json::<FaultSpec>(body) {
             Ok(spec) => match spec.validate() {
                 Ok(()) => (200, json!({ "id": svc.faults.add(spec) })),
@@ -108,6 +116,37 @@ pub(crate) fn handle(svc: &Service, method: &str, path: &str, body: &[u8]) -> Op
     Some(reply)
 }
 
+/// `GET /__emulator/challenge?secret_id=ID&nonce=N`: the proof that this
+/// server is the emulator and holds the key of `ID` (see
+/// [`crate::sign::emulator_proof`]).
+fn challenge(svc: &Service, query: &str) -> Reply {
+    let mut secret_id = None;
+    let mut nonce = None;
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match &*k {
+            "secret_id" => secret_id = Some(v.into_owned()),
+            "nonce" => nonce = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let (Some(secret_id), Some(nonce)) = (secret_id, nonce) else {
+        return bad("give secret_id and nonce in the query");
+    };
+    if !crate::sign::valid_nonce(&nonce) {
+        return bad("nonce: 16 to 128 ASCII letters, digits or '-'");
+    }
+    match svc.secret_of(&secret_id) {
+        Some(key) => (
+            200,
+            json!({ "proof": crate::sign::emulator_proof(key, &nonce) }),
+        ),
+        None => (
+            403,
+            json!({ "error": "this emulator does not accept that secret_id" }),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,18 +159,66 @@ mod tests {
             &svc,
             "POST",
             "/__emulator/faults",
+            "",
             br#"{"code":"Nope.Nope"}"#,
         )
         .unwrap();
         assert_eq!(status, 400, "{body}");
         assert!(body["error"].as_str().unwrap().contains("Nope.Nope"));
-        let (status, _) =
-            handle(&svc, "POST", "/__emulator/faults", br#"{"latency_ms": 3}"#).unwrap();
+        let (status, _) = handle(
+            &svc,
+            "POST",
+            "/__emulator/faults",
+            "",
+            br#"{"latency_ms": 3}"#,
+        )
+        .unwrap();
         assert_eq!(status, 200);
-        let (_, list) = handle(&svc, "GET", "/__emulator/faults", b"").unwrap();
+        let (_, list) = handle(&svc, "GET", "/__emulator/faults", "", b"").unwrap();
         assert_eq!(list["faults"].as_array().unwrap().len(), 1);
-        handle(&svc, "POST", "/__emulator/reset", b"").unwrap();
+        handle(&svc, "POST", "/__emulator/reset", "", b"").unwrap();
         assert!(svc.faults.is_empty());
-        assert!(handle(&svc, "GET", "/", b"").is_none());
+        assert!(handle(&svc, "GET", "/", "", b"").is_none());
+    }
+
+    #[test]
+    fn answers_the_challenge_only_for_a_key_it_holds() {
+        let creds = crate::sign::Credentials::new("AKIDchallenge", "the-key");
+        let svc = Service::new(KeyStore::new([creds.clone()]), None);
+        let nonce = "n0nce-0123456789abcdef";
+        let (status, body) = handle(
+            &svc,
+            "GET",
+            "/__emulator/challenge",
+            &format!("secret_id=AKIDchallenge&nonce={nonce}"),
+            b"",
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{body}");
+        let proof = body["proof"].as_str().unwrap();
+        assert!(crate::sign::check_emulator_proof(
+            &creds.secret_key,
+            nonce,
+            proof
+        ));
+        assert!(!body.to_string().contains("the-key"));
+        let (status, _) = handle(
+            &svc,
+            "GET",
+            "/__emulator/challenge",
+            &format!("secret_id=AKIDother&nonce={nonce}"),
+            b"",
+        )
+        .unwrap();
+        assert_eq!(status, 403);
+        let (status, _) = handle(
+            &svc,
+            "GET",
+            "/__emulator/challenge",
+            "secret_id=AKIDchallenge&nonce=short",
+            b"",
+        )
+        .unwrap();
+        assert_eq!(status, 400);
     }
 }

@@ -146,7 +146,9 @@ pub(crate) async fn handle(State(svc): State<Arc<Service>>, request: Request) ->
         }
     };
 
-    if is_control && let Some((status, value)) = control::handle(&svc, &method, &path, &bytes) {
+    if is_control
+        && let Some((status, value)) = control::handle(&svc, &method, &path, &query, &bytes)
+    {
         return json_response(status, &value);
     }
     let incoming = Incoming {

@@ -130,6 +130,11 @@ impl Service {
         }
     }
 
+    /// The secret key of an accepted SecretId.
+    pub(crate) fn secret_of(&self, secret_id: &str) -> Option<&crate::sign::Secret> {
+        self.keys.get(secret_id).map(|c| &c.secret_key)
+    }
+
     pub(crate) fn account(&self) -> Account {
         *self.account.lock().unwrap_or_else(|e| e.into_inner())
     }

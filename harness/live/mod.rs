@@ -186,16 +186,20 @@ impl Guard {
         }
     }
 
-    /// Judges `request`, writes the ledger for a create, paces, sends, and
-    /// retries with backoff on `RequestLimitExceeded` (and on transport
-    /// errors, for reads). `budgeted` is false only for cleanup.
+    /// Judges the request, writes the ledger for a create, paces, sends,
+    /// and retries with backoff on `RequestLimitExceeded` (and on transport
+    /// errors, for reads). `build` makes the request as it leaves at a given
+    /// moment (Unix seconds): every attempt is built, and so signed, after
+    /// the pacer admits it, so neither the queue nor a retry sends a stale
+    /// signature, and a case's clock skew is measured from the moment of
+    /// sending. `budgeted` is false only for cleanup.
     pub async fn send(
         &self,
         client: &Client,
-        request: Prepared,
+        build: impl Fn(i64) -> Result<Prepared, ClientError>,
         budgeted: bool,
     ) -> Result<Exchange, SendError> {
-        let (reading, created) = self.ownership.judge(&request)?;
+        let (reading, created) = self.ownership.judge(&build(crate::wire::now())?)?;
         if !created.is_empty() {
             self.ledger.record(&created)?;
         }
@@ -205,7 +209,10 @@ impl Guard {
         loop {
             attempt += 1;
             self.pacer.admit(budgeted).await?;
-            match client.send(request.clone()).await {
+            let request = build(crate::wire::now())?;
+            // What leaves is judged, not what was judged before the queue.
+            self.ownership.judge(&request)?;
+            match client.send(request).await {
                 Ok(exchange) if is_throttled(&exchange) => {
                     self.pacer.throttled().await;
                     if attempt >= attempts {
@@ -234,9 +241,9 @@ impl Guard {
         let Value::Object(params) = params else {
             unreachable!("parameters are an object")
         };
-        let options = CallOptions::new(Style::Tc3PostJson, crate::wire::now());
-        let prepared = client.prepare(action, &params, &options)?;
-        self.send(client, prepared, budgeted).await
+        let build =
+            |now| client.prepare(action, &params, &CallOptions::new(Style::Tc3PostJson, now));
+        self.send(client, build, budgeted).await
     }
 
     /// Deletes everything in the ledger (persons, then groups). Returns

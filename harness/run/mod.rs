@@ -59,10 +59,22 @@ impl Session {
                 (client, None)
             }
         };
-        let has_control = Control::probe(client.base(), client.http()).await;
-        let kind = target::kind_of(target, has_control);
-        // A live target gets no fault injection, even when it could.
-        let control = (has_control && kind != TargetKind::Live).then(|| Control {
+        // The in-process emulator is proven by construction; a URL must
+        // answer at all, then prove it is `serve`, or it is live.
+        let proven = match target {
+            Target::Emulator => true,
+            Target::Url { live: true, .. } => {
+                target::reachable(client.base()).await?;
+                false
+            }
+            Target::Url { .. } => {
+                target::reachable(client.base()).await?;
+                Control::prove(client.base(), client.http(), client.credentials()).await
+            }
+        };
+        let kind = target::kind_of(target, proven);
+        // A live target gets no control API, not even a probe of it.
+        let control = (kind != TargetKind::Live).then(|| Control {
             base: client.base().to_string(),
             http: client.http().clone(),
         });
@@ -114,20 +126,28 @@ impl Session {
         }
     }
 
-    /// The median of `samples` sequential signed round trips (a DeletePerson
-    /// of an ID nobody created): the floor one case costs.
-    pub async fn round_trip(&self, samples: usize) -> Duration {
+    /// The median of `samples` sequential signed round trips of a read-only
+    /// call (`GetPersonBaseInfo` of an ID nobody created): the floor one
+    /// case costs. `None` on a live target, where nothing outside the
+    /// cases and their policy is sent.
+    pub async fn round_trip(&self, samples: usize) -> Option<Duration> {
+        if self.kind == TargetKind::Live {
+            return None;
+        }
         let mut times = Vec::with_capacity(samples);
         let mut params = Map::new();
         params.insert("PersonId".into(), Value::String("ct-floor-probe".into()));
         for _ in 0..samples.max(1) {
             let options = CallOptions::new(crate::wire::Style::Tc3PostJson, crate::wire::now());
             let started = Instant::now();
-            let _ = self.client.call("DeletePerson", &params, &options).await;
+            let _ = self
+                .client
+                .call("GetPersonBaseInfo", &params, &options)
+                .await;
             times.push(started.elapsed());
         }
         times.sort();
-        times[times.len() / 2]
+        Some(times[times.len() / 2])
     }
 
     /// Stops the embedded emulator, if any.
@@ -424,25 +444,31 @@ impl Runner {
             }
         };
         let client = base.with_credentials(credentials);
-        let mut options = CallOptions::new(call.style, crate::wire::now() + call.clock_skew);
-        options.signed_headers = call.signed_headers;
-        if let Some(version) = &call.version {
-            options.version = version.clone();
-        }
-        options.v1_method = match call.v1_method {
-            Some(V1Digest::HmacSha1) => V1Method::HmacSha1,
-            _ => V1Method::HmacSha256,
-        };
-        let mut prepared = client
-            .prepare(&call.action, &params, &options)
-            .map_err(|e| Failure::Transport(e.to_string()))?;
-        if let Some(t) = &call.tamper {
-            tamper::apply(&mut prepared, t);
-            if t.resign {
-                tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
+        let tamper = call.tamper.as_ref();
+        // Signed at the moment it leaves (the guard builds anew after its
+        // pacer and for every retry), with the case's skew from that moment.
+        let build = |now: i64| -> Result<crate::wire::Prepared, crate::client::ClientError> {
+            let mut options = CallOptions::new(call.style, now + call.clock_skew);
+            options.signed_headers = call.signed_headers;
+            if let Some(version) = &call.version {
+                options.version = version.clone();
             }
-        }
+            options.v1_method = match call.v1_method {
+                Some(V1Digest::HmacSha1) => V1Method::HmacSha1,
+                _ => V1Method::HmacSha256,
+            };
+            let mut prepared = client.prepare(&call.action, &params, &options)?;
+            if let Some(t) = tamper {
+                tamper::apply(&mut prepared, t);
+                if t.resign {
+                    tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
+                }
+            }
+            Ok(prepared)
+        };
         if let Some(replayer) = &self.replayer {
+            let prepared =
+                build(crate::wire::now()).map_err(|e| Failure::Transport(e.to_string()))?;
             if let Some(guard) = &self.guard {
                 // The same policy as live: a replay proves it too.
                 guard
@@ -463,17 +489,18 @@ impl Runner {
                 .map_err(Failure::Transport);
         }
         match &self.guard {
-            Some(guard) => guard
-                .send(&client, prepared, true)
-                .await
-                .map_err(|e| match e {
-                    SendError::Transport(e) => Failure::Transport(e.to_string()),
-                    other => Failure::Refused(other.to_string()),
-                }),
-            None => client
-                .send(prepared)
-                .await
-                .map_err(|e| Failure::Transport(e.to_string())),
+            Some(guard) => guard.send(&client, build, true).await.map_err(|e| match e {
+                SendError::Transport(e) => Failure::Transport(e.to_string()),
+                other => Failure::Refused(other.to_string()),
+            }),
+            None => {
+                let prepared =
+                    build(crate::wire::now()).map_err(|e| Failure::Transport(e.to_string()))?;
+                client
+                    .send(prepared)
+                    .await
+                    .map_err(|e| Failure::Transport(e.to_string()))
+            }
         }
     }
 }

@@ -12,9 +12,11 @@ use crate::sign::Credentials;
 pub enum Target {
     /// The reference emulator, started in-process on loopback.
     Emulator,
-    /// Any URL, with the given credentials. A URL that answers the
-    /// emulator's control API is a `serve` target, any other is `live`;
-    /// `live` forces the live policy even on a `serve` URL (`--target live`).
+    /// Any URL, with the given credentials. A URL is `live` unless it
+    /// proves it is this project's emulator (`serve`) by answering a fresh
+    /// challenge under the run's secret key ([`crate::sign::emulator_proof`]);
+    /// no status, body or envelope counts as proof. `live` forces the live
+    /// policy without even asking (`--target live`).
     Url {
         url: String,
         credentials: Credentials,
@@ -41,6 +43,9 @@ pub enum TargetError {
     NoCredentials(String),
     #[error("the control API of {url} failed: {message}")]
     Control { url: String, message: String },
+    /// Nothing answers at the target's address: no case can run.
+    #[error("target {url} does not answer: {reason}")]
+    Unreachable { url: String, reason: String },
 }
 
 impl Target {
@@ -135,22 +140,105 @@ impl Control {
             .map(|_| ())
     }
 
-    /// Whether `base` answers the control API.
-    pub(crate) async fn probe(base: &str, http: &reqwest::Client) -> bool {
-        let url = format!("{base}/__emulator/state");
-        matches!(
-            http.get(url).timeout(Duration::from_secs(5)).send().await,
-            Ok(r) if r.status().is_success()
-        )
+    /// Whether `base` proves it is this project's emulator: it answers a
+    /// fresh nonce with the HMAC only a holder of `credentials`' secret key
+    /// that speaks the control API can give. The one request sent before the
+    /// target's kind is known: an unsigned GET of a path no Tencent endpoint
+    /// serves, which touches no data.
+    pub(crate) async fn prove(
+        base: &str,
+        http: &reqwest::Client,
+        credentials: &Credentials,
+    ) -> bool {
+        let nonce = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let Ok(url) = reqwest::Url::parse_with_params(
+            &format!("{base}/__emulator/challenge"),
+            [
+                ("secret_id", credentials.secret_id.as_str()),
+                ("nonce", nonce.as_str()),
+            ],
+        ) else {
+            return false;
+        };
+        let answer = async {
+            let response = http.get(url).send().await.ok()?;
+            if !response.status().is_success() {
+                return None;
+            }
+            let body: Value = response.json().await.ok()?;
+            body.get("proof")?.as_str().map(str::to_string)
+        };
+        match tokio::time::timeout(Duration::from_secs(5), answer).await {
+            Ok(Some(proof)) => {
+                crate::sign::check_emulator_proof(&credentials.secret_key, &nonce, &proof)
+            }
+            _ => false,
+        }
     }
 }
 
-/// The kinds a target can turn out to be, once connected.
-pub(crate) fn kind_of(target: &Target, has_control: bool) -> TargetKind {
-    match (target, has_control) {
+/// Opens (and closes) a TCP connection to the target's host and port, so a
+/// target that does not answer at all fails at once, before any case runs.
+/// Sends nothing.
+pub(crate) async fn reachable(base: &str) -> Result<(), TargetError> {
+    let unreachable = |reason: String| TargetError::Unreachable {
+        url: base.to_string(),
+        reason,
+    };
+    let url = reqwest::Url::parse(base).map_err(|_| TargetError::BadUrl(base.to_string()))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| TargetError::BadUrl(base.to_string()))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| TargetError::BadUrl(base.to_string()))?;
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(Duration::from_secs(10), connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Err(unreachable("connection refused".into()))
+        }
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+        Err(_) => Err(unreachable("no TCP connection within 10 s".into())),
+    }
+}
+
+/// The kinds a target can turn out to be, once connected: only the
+/// in-process emulator, or a URL that gave the proof, is not live.
+pub(crate) fn kind_of(target: &Target, proven: bool) -> TargetKind {
+    match (target, proven) {
         (Target::Emulator, _) => TargetKind::Emulator,
         (Target::Url { live: true, .. }, _) => TargetKind::Live,
         (Target::Url { .. }, true) => TargetKind::Serve,
         (Target::Url { .. }, false) => TargetKind::Live,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(live: bool) -> Target {
+        Target::Url {
+            url: "http://127.0.0.1:9".into(),
+            credentials: Credentials::generate(),
+            region: None,
+            live,
+        }
+    }
+
+    #[test]
+    fn a_url_is_live_unless_it_proves_otherwise() {
+        assert_eq!(kind_of(&url(false), false), TargetKind::Live);
+        assert_eq!(kind_of(&url(false), true), TargetKind::Serve);
+        assert_eq!(kind_of(&url(true), true), TargetKind::Live);
+        assert_eq!(kind_of(&Target::Emulator, false), TargetKind::Emulator);
     }
 }

@@ -639,3 +639,21 @@ async fn pacing_absorbs_request_limit_exceeded() {
     assert!(stdout.contains("3 passed"), "{stdout}");
     assert!(served.ids().await.is_empty(), "cleanup under the limit too");
 }
+
+#[test]
+fn clock_boundary_cases_pass_at_the_default_rate_because_each_request_is_signed_as_it_leaves() {
+    // The README's live run: default --rate 5, concurrency 64. The boundary
+    // cases wait in the pacer for seconds; signed at enqueue time, a 302 s
+    // skew would arrive as 300 s and be accepted, a 299 s one as 301 s.
+    let served = Served::start(&[]);
+    let dir = scratch("boundary");
+    for filter in ["_299s", "_30"] {
+        let out = served.run(&["run", "--target", "live", "--filter", filter], &dir);
+        assert!(out.status.success(), "{filter}: {}", text(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains(" passed") && !stdout.contains("0 passed"),
+            "{filter}: {stdout}"
+        );
+    }
+}

@@ -3,3 +3,4 @@
 mod emulator;
 mod live;
 mod person_id;
+mod target_proof;
