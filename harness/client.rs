@@ -11,8 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::api;
 use crate::sign::{Credentials, V1Method, tc3, v1};
-// The old paths, until the public surface is curated.
-pub use crate::wire::{Exchange, Prepared, SignedHeaderSet, Style, encode, flatten, now};
+use crate::wire::{Exchange, Prepared, SignedHeaderSet, Style, encode, flatten};
 
 /// Per-call choices.
 #[derive(Clone, Debug)]

@@ -118,7 +118,7 @@ pub struct Exchange {
 
 /// Flattens JSON parameters into Tencent's query form: arrays as
 /// `Name.0`, objects as `Name.Field`, scalars as text.
-pub fn flatten(params: &Map<String, Value>) -> Vec<(String, String)> {
+pub(crate) fn flatten(params: &Map<String, Value>) -> Vec<(String, String)> {
     fn walk(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
         match value {
             Value::Object(map) => map

@@ -13,10 +13,10 @@ use std::sync::{Arc, OnceLock};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
-use iai_conformance::case::{self, Case};
-use iai_conformance::client_target::{self, Adapter, ClientRunner};
-use iai_conformance::live;
-use iai_conformance::run::{CaseResult, Runner, Session, Target, TargetError, Verdict};
+use iai_conformance::{
+    Adapter, Case, CaseResult, ClientRunner, LiveOptions, Runner, Session, Target, TargetError,
+    TargetKind, Verdict, discover, not_for_clients, python_sdk,
+};
 
 struct Harness {
     runtime: tokio::runtime::Runtime,
@@ -54,7 +54,7 @@ fn harness() -> &'static Harness {
                     .map_err(|e| e.to_string())
             })
             .and_then(|session| {
-                let options = live::Options::from_env(env)?;
+                let options = LiveOptions::from_env(env)?;
                 Runner::with_options(session, &options).map_err(|e| e.to_string())
             })
             .map(Arc::new);
@@ -214,7 +214,7 @@ fn main() {
     let spec = std::env::var("IAI_TARGET").unwrap_or_default();
     let clients = client_harnesses(&spec);
     let server = !spec.trim().starts_with("client:");
-    match case::discover(&root().join("cases")) {
+    match discover(&root().join("cases")) {
         Err(e) => {
             let message = e.to_string();
             trials.push(Trial::test(e.name.clone(), move || Err(message.into())));
@@ -234,11 +234,11 @@ fn main() {
                 };
                 let kind = match (&runner, client.prefix.as_str()) {
                     (Some(r), _) => r.kind(),
-                    (None, "client_python_sdk") => case::TargetKind::ClientPythonSdk,
-                    (None, _) => case::TargetKind::ClientCommand,
+                    (None, "client_python_sdk") => TargetKind::ClientPythonSdk,
+                    (None, _) => TargetKind::ClientCommand,
                 };
                 for (index, case) in found.cases.iter().enumerate() {
-                    if client_target::not_for_clients(case, kind).is_some() {
+                    if not_for_clients(case, kind).is_some() {
                         continue;
                     }
                     let name = format!("{}::{}", client.prefix, case.name);
@@ -264,7 +264,7 @@ fn main() {
                     .cloned()
                     .collect();
                 let name = "client_command::readme_example_adapter".to_string();
-                match client_target::python_sdk() {
+                match python_sdk() {
                     Ok(python) => trials.push(Trial::ignorable_test(name, move || {
                         readme_example(python, example)
                     })),

@@ -5,7 +5,7 @@ use serde::Deserialize;
 /// What kind of failure a code reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ErrorKind {
+pub enum CodeKind {
     /// Authentication and authorization (`AuthFailure.*`).
     Auth,
     /// The request or one of its parameters is wrong.
@@ -25,7 +25,7 @@ pub enum ErrorKind {
 #[serde(deny_unknown_fields)]
 pub struct ErrorCode {
     pub code: String,
-    pub kind: ErrorKind,
+    pub kind: CodeKind,
     /// What the code means, in our own words.
     pub description: String,
     /// A common code, valid for every action of every product.
@@ -292,7 +292,7 @@ mod tests {
         let wrong: Vec<_> = catalog()
             .codes()
             .iter()
-            .filter(|c| c.code.starts_with("AuthFailure") && c.kind != ErrorKind::Auth)
+            .filter(|c| c.code.starts_with("AuthFailure") && c.kind != CodeKind::Auth)
             .map(|c| (&c.code, c.kind))
             .collect();
         assert!(
@@ -306,10 +306,10 @@ mod tests {
         for code in catalog().codes() {
             let c = code.code.as_str();
             if c.starts_with("ResourceUnavailable.") || c.starts_with("ResourcesSoldOut.") {
-                assert_eq!(code.kind, ErrorKind::Billing, "{c}");
+                assert_eq!(code.kind, CodeKind::Billing, "{c}");
             }
             if c.starts_with("RequestLimitExceeded") || c.starts_with("LimitExceeded") {
-                assert_eq!(code.kind, ErrorKind::Limit, "{c}");
+                assert_eq!(code.kind, CodeKind::Limit, "{c}");
             }
         }
     }

@@ -6,21 +6,19 @@
 //! is parsed once, on first use.
 
 mod catalog;
-pub mod doc_page;
-pub mod validate;
+pub(crate) mod doc_page;
+pub(crate) mod validate;
 
-pub use catalog::{Action, Catalog, ErrorCode, ErrorKind, Field, Param, ParamType, Rule};
+pub use catalog::{Action, Catalog, CodeKind, ErrorCode, Field, Param, ParamType, Rule};
 
 /// The API version this harness covers.
-pub const VERSION: &str = "2020-03-03";
+pub(crate) const VERSION: &str = "2020-03-03";
 /// The service name in the TC3 credential scope and the host's first label.
-pub const SERVICE: &str = "iai";
-/// The production endpoint.
-pub const ENDPOINT: &str = "iai.tencentcloudapi.com";
+pub(crate) const SERVICE: &str = "iai";
 
 /// The common parameters a v1 query or form carries besides the action's
 /// own (`RequestClient` and `Language` are what the official SDKs add).
-pub const V1_COMMON_PARAMS: &[&str] = &[
+pub(crate) const V1_COMMON_PARAMS: &[&str] = &[
     "Action",
     "Version",
     "Region",

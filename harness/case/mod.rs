@@ -14,11 +14,10 @@ use std::path::{Path, PathBuf};
 
 use crate::scope;
 
-pub use schema::{
-    Answer, Call, CaseFile, Credential, Expect, ExpectFail, Fault, Reply, Source, SourceKind,
-    Tamper, TargetKind, V1Digest,
-};
-pub use table::{Row, TableFile, Trigger};
+pub(crate) use schema::{Answer, Call, CaseFile, Credential, Expect, Tamper, V1Digest};
+pub use schema::{Source, SourceKind, TargetKind};
+pub(crate) use table::TableFile;
+pub use table::Trigger;
 
 /// A case ready to run: a case file, or one row of a table file.
 #[derive(Clone, Debug)]
@@ -224,7 +223,7 @@ fn load(path: &Path, name: &str, rel: &Path) -> Result<Vec<Case>, String> {
 
 /// Parses the text of a case or table file. `name` is the case name (or the
 /// table's prefix); errors carry toml's key path and line.
-pub fn parse(text: &str, name: &str, file: &Path) -> Result<Vec<Case>, String> {
+pub(crate) fn parse(text: &str, name: &str, file: &Path) -> Result<Vec<Case>, String> {
     let value: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
     if value.contains_key("row") {
         let table: TableFile = toml::from_str(text).map_err(|e| e.to_string())?;

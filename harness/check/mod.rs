@@ -47,7 +47,7 @@ impl std::fmt::Display for Observed {
 
 /// The result of checking one exchange.
 #[derive(Clone, Debug)]
-pub struct Checked {
+pub(crate) struct Checked {
     pub request_id: Option<String>,
     pub observed: Observed,
     pub mismatches: Vec<Mismatch>,
@@ -71,7 +71,7 @@ fn observe_leniently(body: &[u8]) -> (Option<String>, Observed) {
 
 /// Checks one exchange of `action` against the contract, the catalog and
 /// `expect`, as answered by a target of kind `target`.
-pub fn exchange(
+pub(crate) fn exchange(
     action: &str,
     exchange: &Exchange,
     expect: &Expect,

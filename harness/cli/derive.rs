@@ -7,8 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use iai_conformance::api::doc_page;
-use iai_conformance::case;
+use iai_conformance::{discover, parse_doc_page};
 
 #[derive(clap::Args)]
 pub(crate) struct DeriveArgs {
@@ -37,7 +36,7 @@ fn quote(text: &str) -> String {
 pub(crate) fn run(args: DeriveArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.page)
         .with_context(|| format!("cannot read {}", args.page.display()))?;
-    let page = doc_page::parse(&text).map_err(|e| {
+    let page = parse_doc_page(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}: {e}; is it a saved Tencent API page?",
             args.page.display()
@@ -114,7 +113,7 @@ pub(crate) fn run(args: DeriveArgs) -> anyhow::Result<ExitCode> {
     }
     // What differs from the committed table.
     let documented: BTreeSet<&str> = page.error_codes.iter().map(|c| c.code.as_str()).collect();
-    let committed: BTreeSet<String> = match case::discover(&args.cases) {
+    let committed: BTreeSet<String> = match discover(&args.cases) {
         Ok(found) => found
             .cases
             .iter()

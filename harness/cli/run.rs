@@ -8,11 +8,10 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::ValueEnum;
 
-use iai_conformance::case;
-use iai_conformance::client_target::{Adapter, ClientRunner};
-use iai_conformance::live;
-use iai_conformance::report::{self, Report};
-use iai_conformance::run::{Runner, Session, Target, TargetError};
+use iai_conformance::{
+    Adapter, Case, ClientRunner, Entry, Guard, Limits, LiveOptions, LoadError, Report, Runner,
+    Session, Target, TargetError, discover, read_face_image,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -78,7 +77,7 @@ pub(crate) struct LiveArgs {
 }
 
 impl LiveArgs {
-    fn options(&self) -> anyhow::Result<live::Options> {
+    fn options(&self) -> anyhow::Result<LiveOptions> {
         if !(self.rate > 0.0 && self.rate.is_finite()) {
             bail!(
                 "--rate {}: give a positive number of requests per second",
@@ -88,16 +87,16 @@ impl LiveArgs {
         let face_image = self
             .face_image
             .as_deref()
-            .map(live::read_face_image)
+            .map(read_face_image)
             .transpose()
             .map_err(|e| anyhow::anyhow!("--face-image (or IAI_FACE_IMAGE): {e}"))?;
-        Ok(live::Options {
+        Ok(LiveOptions {
             allow_mutations: self.allow_mutations,
             face_image,
-            limits: live::Limits {
+            limits: Limits {
                 rate: self.rate,
                 budget: self.budget,
-                ..live::Limits::default()
+                ..Limits::default()
             },
             ledger_dir: None,
             record: self.record.clone(),
@@ -144,7 +143,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let dir = cases_dir(args.cases)?;
-    let found = case::discover(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let found = discover(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut cases = found.cases;
     let mut load_errors = found.errors;
     if let Some(filter) = &args.filter {
@@ -200,9 +199,9 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 runner
                     .run_all(cases, args.concurrency, move |r| {
                         if human {
-                            println!("{}", report::progress_line(r));
+                            println!("{}", r.progress_line());
                         } else if r.verdict.is_failure() {
-                            eprintln!("{}", report::progress_line(r));
+                            eprintln!("{}", r.progress_line());
                         }
                     })
                     .await
@@ -247,10 +246,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let text = match args.format {
-        Format::Human => report::human(&report),
-        Format::Json => report::json(&report),
-        Format::Junit => report::junit(&report),
-        Format::Markdown => report::markdown(&report),
+        Format::Human => report.human(),
+        Format::Json => report.json(),
+        Format::Junit => report.junit(),
+        Format::Markdown => report.markdown(),
     };
     match &args.out {
         Some(path) => std::fs::write(path, &text)
@@ -264,8 +263,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .filter(|r| {
                 !matches!(
                     r.verdict,
-                    iai_conformance::run::Verdict::Skipped(_)
-                        | iai_conformance::run::Verdict::Unreachable(_)
+                    iai_conformance::Verdict::Skipped(_) | iai_conformance::Verdict::Unreachable(_)
                 )
             })
             .count();
@@ -286,7 +284,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn report_cleanup(guard: &live::Guard, left: &[(live::Entry, String)]) {
+fn report_cleanup(guard: &Guard, left: &[(Entry, String)]) {
     if left.is_empty() {
         return;
     }
@@ -326,8 +324,8 @@ async fn stop_signal() {
 /// A client target: the harness serves each case's answer and judges the client.
 async fn run_client(
     adapter: Adapter,
-    cases: Vec<case::Case>,
-    load_errors: Vec<case::LoadError>,
+    cases: Vec<Case>,
+    load_errors: Vec<LoadError>,
     concurrency: usize,
     human: bool,
 ) -> Report {
@@ -337,9 +335,9 @@ async fn run_client(
     let results = runner
         .run_all(cases, concurrency, move |r| {
             if human {
-                println!("{}", report::progress_line(r));
+                println!("{}", r.progress_line());
             } else if r.verdict.is_failure() {
-                eprintln!("{}", report::progress_line(r));
+                eprintln!("{}", r.progress_line());
             }
         })
         .await;

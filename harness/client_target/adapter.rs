@@ -30,7 +30,7 @@ use crate::sign::Credentials;
 use crate::wire::Style;
 
 /// The Python adapter, embedded so that the binary works from anywhere.
-pub const PYTHON_SDK_ADAPTER: &str = include_str!("../../adapters/python_sdk.py");
+pub(crate) const PYTHON_SDK_ADAPTER: &str = include_str!("../../adapters/python_sdk.py");
 
 /// A client under test.
 #[derive(Clone, Debug)]

@@ -17,7 +17,7 @@ mod server;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use adapter::{Adapter, AdapterError, PYTHON_SDK_ADAPTER, python_sdk};
+pub use adapter::{Adapter, AdapterError, python_sdk};
 
 use crate::api::{self, Catalog};
 use crate::case::{Case, Credential, TargetKind};
@@ -29,7 +29,7 @@ use crate::sign::Credentials;
 use crate::wire::{SignedHeaderSet, Style};
 
 /// The region every client is given.
-pub const REGION: &str = "ap-guangzhou";
+pub(crate) const REGION: &str = "ap-guangzhou";
 /// The client timeout when a case gives none.
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 

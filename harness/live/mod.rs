@@ -7,11 +7,11 @@
 //! create leaves ([`ledger`]), paces it ([`pacing`]) and only then sends it.
 //! A case file cannot reach the network any other way on a live target.
 
-pub mod ledger;
-pub mod pacing;
-pub mod policy;
-pub mod record;
-pub mod sweep;
+pub(crate) mod ledger;
+pub(crate) mod pacing;
+pub(crate) mod policy;
+pub(crate) mod record;
+pub(crate) mod sweep;
 
 use std::path::{Path, PathBuf};
 
@@ -21,13 +21,16 @@ use crate::case::{Call, Case};
 use crate::client::{CallOptions, Client, ClientError};
 use crate::wire::{Exchange, Prepared, Style};
 
-pub use ledger::{Entry, Ledger};
-pub use pacing::{Limits, Pacer};
-pub use policy::{Kind, Ownership, Refusal};
+pub use ledger::Entry;
+pub(crate) use ledger::Ledger;
+pub use pacing::Limits;
+pub(crate) use pacing::Pacer;
+pub use policy::Kind;
+pub(crate) use policy::{Ownership, Refusal};
 
 /// The 1x1 PNG the case files use as `Image`: on a live target it is
 /// replaced by the real face given with `--face-image`.
-pub const PLACEHOLDER_IMAGE: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+pub(crate) const PLACEHOLDER_IMAGE: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
 /// The user's choices for a live run.
 #[derive(Clone, Debug, Default)]
@@ -60,7 +63,7 @@ impl Options {
 }
 
 /// `1`, `true`, `yes`, `on`.
-pub fn truthy(v: &str) -> bool {
+pub(crate) fn truthy(v: &str) -> bool {
     matches!(
         v.trim().to_ascii_lowercase().as_str(),
         "1" | "true" | "yes" | "on"
@@ -284,7 +287,7 @@ fn needs_face(call: &Call) -> bool {
 }
 
 /// `Response.Error.Code`, when the body is an error envelope.
-pub fn error_code(body: &[u8]) -> Option<String> {
+pub(crate) fn error_code(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
     v.pointer("/Response/Error/Code")
         .and_then(Value::as_str)

@@ -35,7 +35,7 @@ pub enum Effect {
 }
 
 /// Classifies an action by name; anything not known to only read is a write.
-pub fn effect(action: &str) -> Effect {
+pub(crate) fn effect(action: &str) -> Effect {
     const READS: &[&str] = &[
         "Get", "Search", "Verify", "Detect", "Compare", "Analyze", "Estimate",
     ];
@@ -350,7 +350,7 @@ impl Ownership {
 }
 
 /// Whether the sweeper may delete `id`: made by a run, older than the limit.
-pub fn sweepable(id: &str, now: i64, older_than: i64) -> Result<(), String> {
+pub(crate) fn sweepable(id: &str, now: i64, older_than: i64) -> Result<(), String> {
     let Some(at) = created_at(id) else {
         return Err(format!(
             "not made by a run (no {PREFIX}<time>-<random>- prefix)"

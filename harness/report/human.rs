@@ -6,8 +6,16 @@ use std::fmt::Write as _;
 use super::Report;
 use crate::results::CaseResult;
 
+impl CaseResult {
+    /// One progress line for the human format: the verdict and the name,
+    /// and under a failure its mismatches.
+    pub fn progress_line(&self) -> String {
+        progress_line(self)
+    }
+}
+
 /// One progress line for the human format.
-pub fn progress_line(result: &CaseResult) -> String {
+pub(crate) fn progress_line(result: &CaseResult) -> String {
     let mut line = format!("{:<24} {}", result.verdict.label(), result.name);
     if result.verdict.is_failure() {
         line.push('\n');
@@ -17,7 +25,7 @@ pub fn progress_line(result: &CaseResult) -> String {
 }
 
 /// The human summary, after the progress lines.
-pub fn human(report: &Report) -> String {
+pub(crate) fn human(report: &Report) -> String {
     let mut out = String::new();
     for e in &report.load_errors {
         let _ = writeln!(out, "BROKEN FILE {}: {}", e.file.display(), e.message);

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::Report;
 
 /// JSON: per case its source, status, RequestIds and mismatches.
-pub fn json(report: &Report) -> String {
+pub(crate) fn json(report: &Report) -> String {
     let value = json!({
         "target": report.target,
         "url": report.url,

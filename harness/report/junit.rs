@@ -15,7 +15,7 @@ fn xml(text: &str) -> String {
 }
 
 /// JUnit XML: a testcase per case, with its source, RequestIds and mismatches.
-pub fn junit(report: &Report) -> String {
+pub(crate) fn junit(report: &Report) -> String {
     let c = report.counts();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(

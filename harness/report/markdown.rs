@@ -18,7 +18,7 @@ fn cell(text: &str) -> String {
 /// The Markdown conformance matrix: per action, every documented code
 /// (exercised? passed? observed?), then the common codes seen, then the
 /// documentation findings.
-pub fn markdown(report: &Report) -> String {
+pub(crate) fn markdown(report: &Report) -> String {
     if report.target.starts_with("client:") {
         return client_matrix(report);
     }
@@ -196,7 +196,7 @@ pub fn markdown(report: &Report) -> String {
 /// The client conformance matrix: per case, what was served, what a
 /// correct client returns, what the client returned, and the verdict with
 /// known divergences marked.
-pub fn client_matrix(report: &Report) -> String {
+pub(crate) fn client_matrix(report: &Report) -> String {
     let c = report.counts();
     let mut out = String::new();
     let _ = writeln!(out, "# IAI client conformance matrix\n");

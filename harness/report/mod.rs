@@ -14,11 +14,6 @@ mod json;
 mod junit;
 mod markdown;
 
-pub use human::{human, progress_line};
-pub use json::json;
-pub use junit::junit;
-pub use markdown::{client_matrix, markdown};
-
 /// A finished run.
 #[derive(Debug)]
 pub struct Report {
@@ -66,6 +61,28 @@ impl Report {
     pub fn passed(&self) -> bool {
         let c = self.counts();
         c.failed == 0 && c.load_errors == 0
+    }
+
+    /// The human summary, printed after the progress lines
+    /// ([`CaseResult::progress_line`]).
+    pub fn human(&self) -> String {
+        human::human(self)
+    }
+
+    /// JSON: per case its source, verdict, RequestIds and mismatches.
+    pub fn json(&self) -> String {
+        json::json(self)
+    }
+
+    /// JUnit XML: a testcase per case, with its source, RequestIds and mismatches.
+    pub fn junit(&self) -> String {
+        junit::junit(self)
+    }
+
+    /// The Markdown conformance matrix (for a client target, the client
+    /// matrix).
+    pub fn markdown(&self) -> String {
+        markdown::markdown(self)
     }
 
     /// Every documentation finding the cases record, with the cases that record it.

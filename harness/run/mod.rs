@@ -3,7 +3,7 @@
 //! control API, tampers with signed requests, and checks every exchange.
 
 mod embedded;
-pub mod normalize;
+pub(crate) mod normalize;
 mod tamper;
 mod target;
 
@@ -15,8 +15,6 @@ use serde_json::{Map, Value};
 use tokio::sync::RwLock;
 
 pub use target::{LIVE_ENDPOINT, Target, TargetError};
-// The old paths, until the public surface is curated.
-pub use crate::results::{CaseResult, ClientRecord, Verdict};
 
 use crate::api::{self, Catalog};
 use crate::case::{Call, Case, Credential, Expect, TargetKind, V1Digest};
@@ -24,7 +22,7 @@ use crate::check;
 use crate::client::{CallOptions, Client};
 use crate::envelope::Mismatch;
 use crate::live::{self, Guard, SendError};
-use crate::results::run_bounded;
+use crate::results::{CaseResult, Verdict, run_bounded};
 use crate::scope;
 use crate::sign::{Credentials, V1Method};
 use target::Control;

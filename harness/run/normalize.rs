@@ -93,7 +93,7 @@ fn body(bytes: &[u8], content_type: Option<&str>) -> Value {
 }
 
 /// One exchange, normalized; `label` says which call it was.
-pub fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
+pub(crate) fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
     let request = &exchange.request;
     let (path, query) = request
         .target

@@ -7,9 +7,9 @@ mod fuzz;
 mod process;
 mod protocol;
 
-use iai_conformance::client::{CallOptions, Client, Exchange, Style, now};
 use iai_conformance::emulator::{Config, Emulator};
 use iai_conformance::envelope::{self, Envelope, Outcome};
+use iai_conformance::{CallOptions, Client, Exchange, Style, now};
 use serde_json::{Map, Value, json};
 
 /// A 1x1 PNG, Base64.
