@@ -16,18 +16,22 @@ use crate::wire::{Exchange, Prepared, SignedHeaderSet, Style, encode, flatten};
 /// Per-call choices.
 #[derive(Clone, Debug)]
 pub struct CallOptions {
+    /// How the request is shaped and signed.
     pub style: Style,
+    /// Which headers a TC3 request signs.
     pub signed_headers: SignedHeaderSet,
     /// The signing time, Unix seconds.
     pub timestamp: i64,
     /// `HmacSHA1` or `HmacSHA256`, for v1 styles.
     pub v1_method: V1Method,
+    /// The v1 `Nonce` (random by default).
     pub nonce: u32,
     /// The `Version` to send (the API version unless a case says otherwise).
     pub version: String,
 }
 
 impl CallOptions {
+    /// The defaults for `style` at `timestamp`: the SDKs' signed headers, HmacSHA256 for v1, a random nonce and the API version.
     pub fn new(style: Style, timestamp: i64) -> Self {
         Self {
             style,
@@ -41,12 +45,16 @@ impl CallOptions {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a call could not be made.
 pub enum ClientError {
     #[error("endpoint {0:?} is not an http(s) URL")]
+    /// The endpoint is not an http(s) URL.
     BadEndpoint(String),
     #[error("cannot sign: {0}")]
+    /// The request could not be signed.
     Sign(#[from] tc3::SignError),
     #[error("transport: {0}")]
+    /// No answer: the connection, TLS or a timeout failed.
     Transport(#[from] reqwest::Error),
 }
 
@@ -119,10 +127,12 @@ impl Client {
         &self.http
     }
 
+    /// The credentials it signs with.
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
     }
 
+    /// The `Host` it sends (the endpoint's authority).
     pub fn host(&self) -> &str {
         &self.host
     }

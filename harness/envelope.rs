@@ -35,11 +35,14 @@ pub fn error(request_id: &str, code: &str, message: &str) -> Value {
 pub struct Mismatch {
     /// A path into the exchange: `http.status`, `Response.RequestId`, ...
     pub field: String,
+    /// What the contract or the case expects.
     pub expected: String,
+    /// What the answer holds.
     pub found: String,
 }
 
 impl Mismatch {
+    /// A mismatch of `field`.
     pub fn new(
         field: impl Into<String>,
         expected: impl Into<String>,
@@ -68,8 +71,11 @@ impl std::fmt::Display for Mismatch {
 pub enum Outcome {
     /// The success fields, without `RequestId`.
     Success(Map<String, Value>),
+    /// An error.
     Error {
+        /// `Error.Code`.
         code: String,
+        /// `Error.Message`.
         message: String,
     },
 }
@@ -77,7 +83,9 @@ pub enum Outcome {
 /// A parsed answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Envelope {
+    /// `Response.RequestId`.
     pub request_id: String,
+    /// What it said.
     pub outcome: Outcome,
 }
 
@@ -106,6 +114,25 @@ pub fn is_request_id(id: &str) -> bool {
 
 /// Checks an answer against the contract and parses it. Every mismatch is
 /// collected; the envelope is returned only when there are none.
+///
+/// ```
+/// use iai_conformance::envelope::{self, CONTENT_TYPE, Outcome};
+///
+/// let id = envelope::new_request_id();
+/// let body = envelope::error(&id, "InternalError", "Internal error.").to_string();
+/// let answer = envelope::check(200, Some(CONTENT_TYPE), body.as_bytes()).unwrap();
+/// assert_eq!(answer.request_id, id);
+/// assert!(matches!(answer.outcome, Outcome::Error { code, .. } if code == "InternalError"));
+///
+/// // an HTTP 500 with a charset and no RequestId breaks the contract thrice
+/// let broken = br#"{"Response": {"Error": {"Code": "InternalError", "Message": "m"}}}"#;
+/// let fields: Vec<String> = envelope::check(500, Some("application/json; charset=utf-8"), broken)
+///     .unwrap_err()
+///     .into_iter()
+///     .map(|m| m.field)
+///     .collect();
+/// assert_eq!(fields, ["http.status", "http.content-type", "Response.RequestId"]);
+/// ```
 pub fn check(
     status: u16,
     content_type: Option<&str>,

@@ -58,11 +58,13 @@ pub enum SignedHeaderSet {
 /// (`X-TC-Token`, v1 `Token`).
 #[derive(Clone)]
 pub struct Prepared {
+    /// `GET` or `POST` (or anything a case sends).
     pub method: String,
     /// Path and query, e.g. `/?Action=...`.
     pub target: String,
     /// Headers in sending order; `Host` included.
     pub headers: Vec<(String, String)>,
+    /// The body as sent.
     pub body: Vec<u8>,
 }
 
@@ -82,6 +84,7 @@ impl std::fmt::Debug for Prepared {
 }
 
 impl Prepared {
+    /// The value of header `name`, case-insensitive.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -89,6 +92,7 @@ impl Prepared {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Sets header `name`, replacing its value if present.
     pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();
         match self
@@ -101,6 +105,7 @@ impl Prepared {
         }
     }
 
+    /// Removes header `name`.
     pub fn remove_header(&mut self, name: &str) {
         self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
     }
@@ -109,10 +114,15 @@ impl Prepared {
 /// A request as sent and the answer as received.
 #[derive(Clone, Debug)]
 pub struct Exchange {
+    /// The request as sent.
     pub request: Prepared,
+    /// The HTTP status.
     pub status: u16,
+    /// The `Content-Type`, if any.
     pub content_type: Option<String>,
+    /// The body.
     pub body: Vec<u8>,
+    /// How long the answer took.
     pub elapsed: Duration,
 }
 

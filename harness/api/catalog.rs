@@ -24,7 +24,9 @@ pub enum CodeKind {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorCode {
+    /// The code, e.g. `InvalidParameterValue.PersonIdNotExist`.
     pub code: String,
+    /// What kind of failure it reports.
     pub kind: CodeKind,
     /// What the code means, in our own words.
     pub description: String,
@@ -45,31 +47,49 @@ pub struct ErrorCode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamType {
+    /// A string.
     String,
+    /// An integer.
     Integer,
+    /// A floating-point number.
     Float,
+    /// A boolean.
     Boolean,
+    /// An array of strings.
     StringArray,
+    /// An object.
     Object,
+    /// An array of objects.
     ObjectArray,
     /// An array of integers (CreateFace's `RetCode` and `SucIndexes`).
     IntegerArray,
 }
 
-/// A documented rule on a parameter's value, checked by [`super::validate`].
+/// A documented rule on a parameter's value, checked by the one validator of IDs and names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
+    /// A PersonId: the documented characters and length.
     PersonId,
+    /// A GroupId: the documented characters and length.
     GroupId,
+    /// A person's name: the documented characters and length.
     PersonName,
+    /// A group's name: the documented characters and length.
     GroupName,
+    /// A group's tag: the documented length.
     GroupTag,
+    /// A gender: one of the documented values.
     Gender,
+    /// A Base64 image: decodable, of a supported format and size.
     Image,
+    /// An image URL.
     Url,
+    /// A face model version: one of the documented values.
     FaceModelVersion,
+    /// A paging offset: not negative.
     Offset,
+    /// A paging limit: within the action's documented maximum.
     Limit,
     /// Group description-field names (`GroupExDescriptions`).
     GroupExDescriptions,
@@ -85,12 +105,16 @@ pub enum Rule {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
+    /// The parameter's name, as on the wire.
     pub name: String,
     #[serde(rename = "type")]
+    /// Its wire type.
     pub ty: ParamType,
     #[serde(default)]
+    /// Whether the action needs it.
     pub required: bool,
     #[serde(default)]
+    /// The value rule it follows, if any.
     pub rule: Option<Rule>,
     /// The largest value the document allows (`Limit`, the control levels,
     /// `FaceMatchThreshold`).
@@ -109,8 +133,10 @@ pub struct Param {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
+    /// The field's name, as on the wire.
     pub name: String,
     #[serde(rename = "type")]
+    /// Its wire type.
     pub ty: ParamType,
     /// Present in every success answer (false where the document says it may be null).
     #[serde(default = "yes")]
@@ -125,10 +151,12 @@ fn yes() -> bool {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
+    /// The action's name, e.g. `DeletePerson`.
     pub name: String,
     /// What it does, in our own words.
     pub summary: String,
     #[serde(default, rename = "param")]
+    /// Its input parameters.
     pub params: Vec<Param>,
     /// Success fields other than `RequestId`.
     #[serde(default, rename = "output")]
@@ -140,6 +168,7 @@ pub struct Action {
 }
 
 impl Action {
+    /// The input parameter `name`, if the action has it.
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
     }
@@ -179,22 +208,35 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
 
 impl Catalog {
     /// The catalog built into the harness.
+    ///
+    /// ```
+    /// let catalog = iai_conformance::Catalog::get();
+    /// let delete = catalog.action("DeletePerson").expect("a library action");
+    /// assert!(delete.param("PersonId").is_some_and(|p| p.required));
+    /// // a code documented for DeletePerson, and a common code any action may answer
+    /// assert!(catalog.allows("DeletePerson", "InvalidParameterValue.PersonIdNotExist"));
+    /// assert!(catalog.allows("DeletePerson", "InternalError"));
+    /// ```
     pub fn get() -> &'static Catalog {
         &CATALOG
     }
 
+    /// Every error code: common codes and the iai registry.
     pub fn codes(&self) -> &[ErrorCode] {
         &self.codes
     }
 
+    /// The code `code`, if the catalog has it.
     pub fn code(&self, code: &str) -> Option<&ErrorCode> {
         self.codes.iter().find(|c| c.code == code)
     }
 
+    /// Every action the catalog describes.
     pub fn actions(&self) -> &[Action] {
         &self.actions
     }
 
+    /// The action `name`, if the catalog describes it.
     pub fn action(&self, name: &str) -> Option<&Action> {
         self.actions.iter().find(|a| a.name == name)
     }

@@ -26,6 +26,7 @@ pub struct Case {
     pub name: String,
     /// The file it came from, relative to the cases directory.
     pub file: PathBuf,
+    /// The case as its file says it.
     pub spec: CaseFile,
     /// For table rows: the documented code the row covers and how it is triggered.
     pub row: Option<RowInfo>,
@@ -34,9 +35,13 @@ pub struct Case {
 /// What a table row says about the code it covers (for the matrix).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RowInfo {
+    /// The action whose code it is.
     pub action: String,
+    /// The documented code.
     pub code: String,
+    /// How the row triggers it.
     pub trigger: Trigger,
+    /// Why it is triggered so (or why it cannot be).
     pub reason: String,
 }
 
@@ -50,6 +55,7 @@ impl Case {
             .map(|r| r.reason.as_str())
     }
 
+    /// Whether the case runs against a target of kind `target`.
     pub fn applies_to(&self, target: TargetKind) -> bool {
         if self.spec.reply.is_some() && !target.is_client() {
             // A served answer: only a client can be judged on it.
@@ -116,14 +122,18 @@ impl Call {
 pub struct LoadError {
     /// The name the file's case would have had.
     pub name: String,
+    /// The file, relative to the cases directory.
     pub file: PathBuf,
+    /// What is wrong, with toml's key path and line.
     pub message: String,
 }
 
 /// Everything found under a cases directory.
 #[derive(Debug, Default)]
 pub struct Discovered {
+    /// The cases that loaded, in file order.
     pub cases: Vec<Case>,
+    /// The files that did not load.
     pub errors: Vec<LoadError>,
 }
 
@@ -165,6 +175,13 @@ fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// otherwise every `*.toml` below `root` is a case or table file. A file
 /// that fails to load becomes a [`LoadError`], never a panic, so one bad
 /// file does not hide the others.
+///
+/// ```
+/// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+/// let found = iai_conformance::discover(&dir).expect("the cases folder reads");
+/// assert!(found.errors.is_empty(), "{:?}", found.errors);
+/// assert!(found.cases.iter().any(|c| c.name == "delete_person::doc_example_2"));
+/// ```
 pub fn discover(root: &Path) -> Result<Discovered, LoadError> {
     let fail = |file: &Path, message: String| LoadError {
         name: name_of(root, file),

@@ -22,6 +22,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The name the adapter protocol uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Api => "api",
@@ -41,9 +42,13 @@ pub enum Expected {
     /// An error. `None` fields are free (any code), except `request_id`,
     /// which must then be absent or empty.
     Error {
+        /// The code the error carries; any when `None`.
         code: Option<String>,
+        /// The message the error carries; any when `None`.
         message: Option<String>,
+        /// The RequestId the error carries; absent or empty when `None`.
         request_id: Option<String>,
+        /// How the client must classify the error.
         kind: ErrorKind,
     },
 }
@@ -70,18 +75,25 @@ impl std::fmt::Display for Expected {
 #[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Returned {
+    /// Success, with the `Response` fields the client returned.
     Ok(Map<String, Value>),
+    /// An error.
     Error(ReturnedError),
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+/// An error a client returned.
 pub struct ReturnedError {
+    /// The error's code (a `ClientError.*` code for a client-side error).
     pub code: String,
     #[serde(default)]
+    /// Its message.
     pub message: Option<String>,
     #[serde(default)]
+    /// The RequestId of the answer it read, if any.
     pub request_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How the client classified it, if it says.
     pub kind: Option<ErrorKind>,
 }
 

@@ -20,13 +20,16 @@ use crate::wire::Exchange;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Observed {
+    /// A success envelope.
     Success,
+    /// An error envelope with this code.
     Error(String),
     /// Not a readable envelope.
     Unreadable,
 }
 
 impl Observed {
+    /// The error code, if the answer was an error.
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Error(code) => Some(code),

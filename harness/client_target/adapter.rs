@@ -37,21 +37,28 @@ pub(crate) const PYTHON_SDK_ADAPTER: &str = include_str!("../../adapters/python_
 pub enum Adapter {
     /// Our own client, in-process.
     Rust,
-    /// The official Python SDK, with this interpreter.
-    PythonSdk { python: PathBuf },
+    /// The official Python SDK.
+    PythonSdk {
+        /// The interpreter that has the SDK.
+        python: PathBuf,
+    },
     /// Any command speaking the adapter protocol.
     Command(String),
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a `client:` target cannot be used.
 pub enum AdapterError {
     #[error(
         "unknown client adapter {0:?}: expected client:rust, client:python-sdk or client:command:<cmd>"
     )]
+    /// Not one of the known adapters.
     Unknown(String),
     #[error("client:command: give the command after the colon, e.g. client:command:./my_adapter")]
+    /// `client:command:` without a command.
     EmptyCommand,
     #[error("{0}")]
+    /// No Python with the official SDK was found.
     NoPythonSdk(String),
 }
 

@@ -72,6 +72,7 @@ pub struct ClientRunner {
 }
 
 impl ClientRunner {
+    /// A runner for `adapter`, with fresh credentials for the client.
     pub fn new(adapter: Adapter) -> Self {
         Self {
             adapter,
@@ -89,10 +90,12 @@ impl ClientRunner {
         self
     }
 
+    /// The client under test.
     pub fn adapter(&self) -> &Adapter {
         &self.adapter
     }
 
+    /// The kind of target, as `expect_fail` names it.
     pub fn kind(&self) -> TargetKind {
         self.adapter.kind()
     }

@@ -43,14 +43,19 @@ pub struct FaultSpec {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
     #[error("the code {0:?} is not in the error catalog")]
+    /// The code is not in the catalog.
     UnknownCode(String),
     #[error("a fault needs a code, a latency, or both")]
+    /// Neither a code nor a latency.
     Empty,
     #[error("probability must be from 0 to 1, got {0}")]
+    /// The probability is not from 0 to 1.
     Probability(String),
     #[error("count must be at least 1")]
+    /// A count of zero.
     ZeroCount,
     #[error("cannot parse the fault spec: {0}")]
+    /// The `--fault` text cannot be read.
     Syntax(String),
 }
 

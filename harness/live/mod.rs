@@ -39,8 +39,9 @@ pub struct Options {
     pub allow_mutations: bool,
     /// A face image, Base64, for CreatePerson and CreateFace.
     pub face_image: Option<String>,
+    /// Rate, budget and retries.
     pub limits: Limits,
-    /// Where the ledger file goes (default [`Ledger::default_dir`]).
+    /// Where the ledger file goes (default: `$IAI_LEDGER_DIR`, else `iai-conformance` in the temporary folder).
     pub ledger_dir: Option<PathBuf>,
     /// `--record DIR`.
     pub record: Option<PathBuf>,
@@ -128,18 +129,22 @@ impl Guard {
         }
     }
 
+    /// Whether the run may create, modify and delete (`--allow-mutations`).
     pub fn allows_mutations(&self) -> bool {
         matches!(self.ownership, Ownership::Run { consent: true, .. })
     }
 
+    /// Who owns what: the run's prefix and ledger, or the sweeper's age limit.
     pub fn ownership(&self) -> &Ownership {
         &self.ownership
     }
 
+    /// The ledger of what the run created.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
     }
 
+    /// The pacer: rate, budget and backoff.
     pub fn pacer(&self) -> &Pacer {
         &self.pacer
     }

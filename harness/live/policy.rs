@@ -74,7 +74,9 @@ fn is_target_key(key: &str) -> bool {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// A group (`GroupId`).
     Group,
+    /// A person (`PersonId`).
     Person,
 }
 

@@ -26,9 +26,16 @@ pub struct Swept {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a sweep stopped.
 pub enum SweepError {
     #[error("{action} failed: {message}")]
-    List { action: String, message: String },
+    /// Listing the groups or persons failed.
+    List {
+        /// The listing action.
+        action: String,
+        /// Why it failed.
+        message: String,
+    },
 }
 
 async fn page(

@@ -19,26 +19,37 @@ mod markdown;
 pub struct Report {
     /// `emulator`, `serve` or `live`.
     pub target: String,
+    /// The target's URL.
     pub url: String,
+    /// Every case's result, in the cases' order.
     pub results: Vec<CaseResult>,
     /// Files that did not load; each is a failure.
     pub load_errors: Vec<LoadError>,
+    /// The run's wall time.
     pub wall: Duration,
 }
 
 /// Counts by outcome.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
+    /// Cases, broken files not included.
     pub total: usize,
+    /// Cases that passed.
     pub passed: usize,
+    /// Cases that failed, unexpected passes included.
     pub failed: usize,
+    /// Cases that failed as `expect_fail` says.
     pub expected_failures: usize,
+    /// Cases not for this target.
     pub skipped: usize,
+    /// Documented codes no request can reach.
     pub unreachable: usize,
+    /// Case files that did not load.
     pub load_errors: usize,
 }
 
 impl Report {
+    /// The counts by verdict.
     pub fn counts(&self) -> Counts {
         let mut c = Counts {
             total: self.results.len(),

@@ -95,10 +95,12 @@ impl Session {
         }
     }
 
+    /// What the target turned out to be.
     pub fn kind(&self) -> TargetKind {
         self.kind
     }
 
+    /// The target's URL.
     pub fn url(&self) -> &str {
         self.client.base()
     }
@@ -226,10 +228,12 @@ impl Runner {
         }
     }
 
+    /// The session the cases run on.
     pub fn session(&self) -> &Session {
         &self.session
     }
 
+    /// The session back, once every case has ended.
     pub fn into_session(self) -> Session {
         self.session
     }

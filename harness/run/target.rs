@@ -18,9 +18,13 @@ pub enum Target {
     /// no status, body or envelope counts as proof. `live` forces the live
     /// policy without even asking (`--target live`).
     Url {
+        /// The endpoint, without a trailing `/`.
         url: String,
+        /// The credentials requests are signed with.
         credentials: Credentials,
+        /// `X-TC-Region`, if the API needs one.
         region: Option<String>,
+        /// Whether the live policy applies whatever the URL proves (`--target live`).
         live: bool,
     },
 }
@@ -29,12 +33,16 @@ pub enum Target {
 pub const LIVE_ENDPOINT: &str = "https://iai.tencentcloudapi.com";
 
 #[derive(Debug, thiserror::Error)]
+/// Why a target cannot be used.
 pub enum TargetError {
     #[error("cannot start the embedded emulator: {0}")]
+    /// The embedded emulator did not start.
     Emulator(std::io::Error),
     #[error("target URL {0:?}: expected http://HOST[:PORT] or https://HOST")]
+    /// Not an http(s) URL.
     BadUrl(String),
     #[error("{0}")]
+    /// Credentials are missing.
     Credentials(String),
     /// `--target live` without credentials: the live cases are skipped.
     #[error(
@@ -42,10 +50,21 @@ pub enum TargetError {
     )]
     NoCredentials(String),
     #[error("the control API of {url} failed: {message}")]
-    Control { url: String, message: String },
+    /// The emulator's control API refused or failed.
+    Control {
+        /// The control URL.
+        url: String,
+        /// What it answered.
+        message: String,
+    },
     /// Nothing answers at the target's address: no case can run.
     #[error("target {url} does not answer: {reason}")]
-    Unreachable { url: String, reason: String },
+    Unreachable {
+        /// The target's URL.
+        url: String,
+        /// Why it did not answer.
+        reason: String,
+    },
 }
 
 impl Target {
