@@ -302,13 +302,13 @@ impl Client {
             .get(reqwest::header::CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = response.bytes().await?.to_vec();
-        Ok(Exchange {
+        Ok(Exchange::new(
             request,
             status,
             content_type,
             body,
-            elapsed: started.elapsed(),
-        })
+            started.elapsed(),
+        ))
     }
 
     /// Prepares and sends in one step.

@@ -91,10 +91,10 @@ pub use case::{
 };
 pub use check::{ErrorKind, Expected, Observed, Returned, ReturnedError};
 pub use client::{CallOptions, Client, ClientError};
-pub use client_target::{Adapter, AdapterError, ClientRunner, not_for_clients, python_sdk};
+pub use client_target::{Adapter, AdapterError, not_for_clients, python_sdk};
 pub use live::sweep::{SweepError, Swept, sweep};
 pub use live::{Entry, Guard, Kind as EntryKind, Limits, Options as LiveOptions, read_face_image};
 pub use report::{Counts, Report};
 pub use results::{CaseResult, ClientRecord, Verdict};
-pub use run::{LIVE_ENDPOINT, Runner, Session, Target, TargetError};
+pub use run::{LIVE_ENDPOINT, Run, Session, Target, TargetError};
 pub use wire::{Exchange, Prepared, SignedHeaderSet, Style, encode, now};

@@ -6,6 +6,7 @@
 //! It sits below the client, the emulator, the cases and the checks, so
 //! none of them imports another to speak about a request.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -124,6 +125,38 @@ pub struct Exchange {
     pub body: Vec<u8>,
     /// How long the answer took.
     pub elapsed: Duration,
+    /// The body as JSON, parsed on first use and then shared by every
+    /// reader (the live guard, the checks, the snapshot).
+    json: OnceLock<Result<Value, String>>,
+}
+
+impl Exchange {
+    /// The answer `status`, `content_type`, `body` to `request`.
+    pub fn new(
+        request: Prepared,
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+        elapsed: Duration,
+    ) -> Self {
+        Self {
+            request,
+            status,
+            content_type,
+            body,
+            elapsed,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The body parsed as JSON, or why it is not JSON; parsed once per
+    /// exchange however many readers ask.
+    pub fn json(&self) -> Result<&Value, &str> {
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.body).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
 }
 
 /// Flattens JSON parameters into Tencent's query form: arrays as

@@ -9,8 +9,7 @@ use anyhow::{Context, bail};
 use clap::ValueEnum;
 
 use iai_conformance::{
-    Adapter, Case, ClientRunner, Entry, Guard, Limits, LiveOptions, LoadError, Report, Runner,
-    Session, Target, TargetError, discover, read_face_image,
+    Entry, Guard, Limits, LiveOptions, Run, Target, TargetError, discover, read_face_image,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -129,18 +128,12 @@ fn cases_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let options = args.live.options()?;
-    let adapter = Adapter::from_spec(&args.target)
-        .transpose()
-        .context("--target (or IAI_TARGET)")?;
-    let target = match adapter {
-        Some(_) => Target::Emulator, // unused: the harness plays the server
-        None => match Target::from_spec(&args.target, |k| std::env::var(k).ok()) {
-            Err(e @ TargetError::NoCredentials(_)) if options.replay.is_none() => {
-                eprintln!("{e}");
-                return Ok(ExitCode::SUCCESS);
-            }
-            other => other.context("--target (or IAI_TARGET)")?,
-        },
+    let target = match Target::from_spec(&args.target, |k| std::env::var(k).ok()) {
+        Err(e @ TargetError::NoCredentials(_)) if options.replay.is_none() => {
+            eprintln!("{e}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        other => other.context("--target (or IAI_TARGET)")?,
     };
     let dir = cases_dir(args.cases)?;
     let found = discover(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -166,24 +159,11 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let human = args.format == Format::Human && args.out.is_none();
     let report = runtime.block_on(async {
-        if let Some(adapter) = adapter {
-            return anyhow::Ok(Ok((
-                run_client(adapter, cases, load_errors, args.concurrency, human).await,
-                None,
-            )));
-        }
-        let session = if options.replay.is_some() {
-            Session::offline()
-        } else {
-            Session::start(&target).await?
-        };
-        let floor = session.round_trip(64).await;
-        let runner = Arc::new(Runner::with_options(session, &options)?);
-        if let Some(guard) = runner.guard() {
+        let run = Arc::new(Run::start(&target, &options).await?);
+        let floor = run.round_trip(64).await;
+        if let (Some(guard), Some(run_id)) = (run.guard(), run.run_id()) {
             eprintln!(
-                "live: run {} creates only IDs under ct-{}-; mutations {}; ledger {}",
-                runner.run_id(),
-                runner.run_id(),
+                "live: run {run_id} creates only IDs under ct-{run_id}-; mutations {}; ledger {}",
                 if guard.allows_mutations() {
                     "allowed"
                 } else {
@@ -194,17 +174,16 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         let started = Instant::now();
         let mut task = tokio::spawn({
-            let runner = Arc::clone(&runner);
+            let run = Arc::clone(&run);
             async move {
-                runner
-                    .run_all(cases, args.concurrency, move |r| {
-                        if human {
-                            println!("{}", r.progress_line());
-                        } else if r.verdict.is_failure() {
-                            eprintln!("{}", r.progress_line());
-                        }
-                    })
-                    .await
+                run.run_all(cases, args.concurrency, move |r| {
+                    if human {
+                        println!("{}", r.progress_line());
+                    } else if r.verdict.is_failure() {
+                        eprintln!("{}", r.progress_line());
+                    }
+                })
+                .await
             }
         });
         // The ledger is emptied however the run ends: done, failed,
@@ -218,8 +197,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             let _ = (&mut task).await;
             eprintln!("interrupted: deleting what this run created");
         }
-        let left = runner.cleanup().await;
-        if let Some(guard) = runner.guard() {
+        let left = run.cleanup().await;
+        if let Some(guard) = run.guard() {
             report_cleanup(guard, &left);
         }
         let results = match ended {
@@ -228,17 +207,11 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             Some(Err(e)) => bail!("the run ended abnormally: {e}"),
             Some(Ok(results)) => results,
         };
-        let wall = started.elapsed();
-        let runner = Arc::into_inner(runner).expect("every case task has ended");
-        let session = runner.into_session();
-        let report = Report {
-            target: session.kind().as_str().to_string(),
-            url: session.url().to_string(),
-            results,
-            load_errors,
-            wall,
-        };
-        session.shutdown().await;
+        let report = run.report(results, load_errors, started.elapsed());
+        Arc::into_inner(run)
+            .expect("every case task has ended")
+            .shutdown()
+            .await;
         anyhow::Ok(Ok((report, floor)))
     })?;
     let (report, floor) = match report {
@@ -257,16 +230,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => print!("{text}"),
     }
     if let Some(floor) = floor {
-        let ran = report
-            .results
-            .iter()
-            .filter(|r| {
-                !matches!(
-                    r.verdict,
-                    iai_conformance::Verdict::Skipped(_) | iai_conformance::Verdict::Unreachable(_)
-                )
-            })
-            .count();
+        let ran = report.results.iter().filter(|r| r.verdict.ran()).count();
         eprintln!(
             "benchmark: {} cases ({} ran) in {:.1} ms wall; floor {:.1} ms ({} ran x {:.0} us per loopback round trip, median of 64)",
             report.results.len(),
@@ -318,34 +282,5 @@ async fn stop_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// A client target: the harness serves each case's answer and judges the client.
-async fn run_client(
-    adapter: Adapter,
-    cases: Vec<Case>,
-    load_errors: Vec<LoadError>,
-    concurrency: usize,
-    human: bool,
-) -> Report {
-    let target = adapter.name();
-    let runner = Arc::new(ClientRunner::new(adapter));
-    let started = Instant::now();
-    let results = runner
-        .run_all(cases, concurrency, move |r| {
-            if human {
-                println!("{}", r.progress_line());
-            } else if r.verdict.is_failure() {
-                eprintln!("{}", r.progress_line());
-            }
-        })
-        .await;
-    Report {
-        target,
-        url: "harness as the server, 127.0.0.1".into(),
-        results,
-        load_errors,
-        wall: started.elapsed(),
     }
 }

@@ -26,6 +26,7 @@ use tokio::io::AsyncWriteExt;
 use crate::case::TargetKind;
 use crate::check::{ErrorKind, Returned, ReturnedError};
 use crate::client::{CallOptions, Client, ClientError};
+use crate::envelope::{self, Said};
 use crate::sign::Credentials;
 use crate::wire::Style;
 
@@ -234,34 +235,17 @@ pub(crate) fn read_answer(status: u16, body: &[u8]) -> Returned {
             )
         }
     };
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => return no_envelope(format!("the body is not JSON ({e})")),
-    };
-    let Some(response) = value.get("Response").and_then(Value::as_object) else {
-        return no_envelope("the body has no Response object".into());
-    };
-    let request_id = response
-        .get("RequestId")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    match response.get("Error") {
-        None => Returned::Ok(response.clone()),
-        Some(error) => match error.get("Code").and_then(Value::as_str) {
-            Some(code) => Returned::Error(ReturnedError {
-                code: code.to_string(),
-                message: Some(
-                    error
-                        .get("Message")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                ),
-                request_id,
-                kind: Some(ErrorKind::Api),
-            }),
-            None => no_envelope("Response.Error has no Code".into()),
-        },
+    let reading = envelope::read_bytes(body);
+    match reading.said {
+        Said::Success(response) => Returned::Ok(response),
+        Said::Error { code, message } => Returned::Error(ReturnedError {
+            code,
+            message: Some(message.unwrap_or_default()),
+            request_id: reading.request_id,
+            kind: Some(ErrorKind::Api),
+        }),
+        Said::ErrorWithoutCode => no_envelope("Response.Error has no Code".into()),
+        Said::NoEnvelope(why) => no_envelope(why),
     }
 }
 

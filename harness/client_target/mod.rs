@@ -14,7 +14,6 @@ mod adapter;
 mod reply;
 mod server;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use adapter::{Adapter, AdapterError, python_sdk};
@@ -23,7 +22,7 @@ use crate::api::{self, Catalog};
 use crate::case::{Case, Credential, TargetKind};
 use crate::check::{self, ErrorKind, Expected, Observed, Returned, request};
 use crate::envelope::Mismatch;
-use crate::results::{CaseResult, ClientRecord, Verdict, run_bounded};
+use crate::results::{CaseResult, ClientRecord, Verdict};
 use crate::scope;
 use crate::sign::Credentials;
 use crate::wire::{SignedHeaderSet, Style};
@@ -62,7 +61,7 @@ pub fn not_for_clients(case: &Case, kind: TargetKind) -> Option<String> {
 }
 
 /// Runs cases against one client adapter.
-pub struct ClientRunner {
+pub(crate) struct ClientRunner {
     adapter: Adapter,
     run_id: String,
     credentials: Credentials,
@@ -73,7 +72,7 @@ pub struct ClientRunner {
 
 impl ClientRunner {
     /// A runner for `adapter`, with fresh credentials for the client.
-    pub fn new(adapter: Adapter) -> Self {
+    pub(crate) fn new(adapter: Adapter) -> Self {
         Self {
             adapter,
             run_id: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),
@@ -85,45 +84,35 @@ impl ClientRunner {
 
     /// How long past the client's timeout an adapter may run before it is
     /// killed and the case fails (default 10 s).
-    pub fn with_grace(mut self, grace: Duration) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
         self
     }
 
     /// The client under test.
-    pub fn adapter(&self) -> &Adapter {
+    pub(crate) fn adapter(&self) -> &Adapter {
         &self.adapter
     }
 
     /// The kind of target, as `expect_fail` names it.
-    pub fn kind(&self) -> TargetKind {
+    pub(crate) fn kind(&self) -> TargetKind {
         self.adapter.kind()
     }
 
-    /// Runs every case, `concurrency` at a time (fewer for adapters that
-    /// start a process per call); `progress` sees each result.
-    pub async fn run_all(
-        self: &Arc<Self>,
-        cases: Vec<Case>,
-        concurrency: usize,
-        progress: impl Fn(&CaseResult) + Send + Sync + 'static,
-    ) -> Vec<CaseResult> {
-        let limit = if self.adapter.spawns() {
+    /// How many cases may run at once when `requested` are asked: fewer
+    /// for adapters that start a process per call.
+    pub(crate) fn concurrency(&self, requested: usize) -> usize {
+        if self.adapter.spawns() {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            concurrency.min(cores * 2)
+            requested.min(cores * 2)
         } else {
-            concurrency
-        };
-        let runner = Arc::clone(self);
-        run_bounded(cases, limit, progress, move |index, case| {
-            let runner = Arc::clone(&runner);
-            async move { runner.run_case(index, &case).await }
-        })
-        .await
+            requested
+        }
     }
 
     /// Runs one case; `index` makes its IDs unique in the run.
-    pub async fn run_case(&self, index: usize, case: &Case) -> CaseResult {
+    pub(crate) async fn run_case(&self, index: usize, case: &Case) -> CaseResult {
         let started = Instant::now();
         let kind = self.kind();
         let mut result = CaseResult {

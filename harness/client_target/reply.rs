@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use crate::api::{Catalog, ParamType};
 use crate::case::{Answer, Expect};
 use crate::check::{ErrorKind, Expected};
-use crate::envelope;
+use crate::envelope::{self, Said};
 
 /// One answer as served.
 #[derive(Clone, Debug)]
@@ -146,7 +146,8 @@ pub(crate) fn serve(
             let expected = if omitted("Response") || omitted("Code") {
                 any_error(unreadable)
             } else {
-                read_response(&response)
+                let body = json!({ "Response": response.clone() });
+                read(Ok(&body)).expect("a Response object is an envelope")
             };
             let body = if omitted("Response") {
                 Value::Object(response)
@@ -174,42 +175,31 @@ pub(crate) fn serve(
     })
 }
 
-/// What a correct client reads from a `Response` object.
-fn read_response(response: &Map<String, Value>) -> Expected {
-    let request_id = response
-        .get("RequestId")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    match response.get("Error") {
-        Some(Value::Object(error)) => match error.get("Code").and_then(Value::as_str) {
-            Some(code) => Expected::Error {
-                code: Some(code.to_string()),
-                message: Some(
-                    error
-                        .get("Message")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                ),
-                request_id,
-                kind: ErrorKind::Api,
-            },
-            None => Expected::Error {
-                code: None,
-                message: None,
-                request_id: None,
-                kind: ErrorKind::Parse,
-            },
+/// What a correct client reads from an answer's body (already parsed).
+fn read(json: Result<&Value, &str>) -> Option<Expected> {
+    let reading = envelope::read(json);
+    Some(match reading.said {
+        Said::Success(response) => Expected::Ok(response),
+        Said::Error { code, message } => Expected::Error {
+            code: Some(code),
+            message: Some(message.unwrap_or_default()),
+            request_id: reading.request_id,
+            kind: ErrorKind::Api,
         },
-        _ => Expected::Ok(response.clone()),
-    }
+        Said::ErrorWithoutCode => Expected::Error {
+            code: None,
+            message: None,
+            request_id: None,
+            kind: ErrorKind::Parse,
+        },
+        Said::NoEnvelope(_) => return None,
+    })
 }
 
 /// A raw body that happens to be an envelope is read as one.
 fn read_raw(text: &str) -> Option<Expected> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let response = value.get("Response")?.as_object()?;
-    Some(read_response(response))
+    let json: Result<Value, String> = serde_json::from_str(text).map_err(|e| e.to_string());
+    read(json.as_ref().map_err(String::as_str))
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ mod control;
 mod faults;
 mod http;
 mod params;
+mod remote;
 mod service;
 mod state;
 
@@ -40,6 +41,7 @@ use tokio::task::JoinHandle;
 use crate::sign::{Credentials, KeyStore};
 
 pub use faults::{FaultError, FaultSpec};
+pub(crate) use remote::{ControlClient, ControlError};
 
 /// How to run an emulator.
 #[derive(Clone, Debug)]

@@ -1,7 +1,8 @@
 //! Running against a real account: the live policy, the ledger of what a
 //! run created, cleanup, the sweeper, pacing, and record/replay.
 //!
-//! Everything here sits *below* the cases: the runner hands the final
+//! Everything here sits *below* the cases (it knows requests, not case
+//! files; the runner decides which cases a live run skips): the runner hands the final
 //! prepared request (signed, tampered with if the case says so) to
 //! [`Guard::send`], which judges it ([`policy`]), writes the ledger before a
 //! create leaves ([`ledger`]), paces it ([`pacing`]) and only then sends it.
@@ -17,7 +18,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use crate::case::{Call, Case};
 use crate::client::{CallOptions, Client, ClientError};
 use crate::wire::{Exchange, Prepared, Style};
 
@@ -149,31 +149,9 @@ impl Guard {
         &self.pacer
     }
 
-    /// Why `case` cannot run on a live target under these options, if so.
-    pub fn skip_reason(&self, case: &Case) -> Option<String> {
-        let spec = &case.spec;
-        let must_succeed = spec.setup.iter().chain(
-            spec.steps
-                .iter()
-                .filter(|c| c.expect.as_ref().is_some_and(|e| e.is_success())),
-        );
-        let mut mutates = false;
-        let mut creates_person = false;
-        for call in must_succeed {
-            mutates |= policy::effect(&call.action) != policy::Effect::Read;
-            creates_person |= needs_face(call);
-        }
-        if mutates && !self.allows_mutations() {
-            return Some(
-                "changes the account (its setup or steps create, modify or delete): pass --allow-mutations or IAI_ALLOW_MUTATIONS=1".into(),
-            );
-        }
-        if creates_person && self.face_image.is_none() {
-            return Some(
-                "creates a person, and CreatePerson on a live account needs a real face: pass --face-image PATH or IAI_FACE_IMAGE".into(),
-            );
-        }
-        None
+    /// Whether a real face was given for CreatePerson and CreateFace.
+    pub(crate) fn has_face_image(&self) -> bool {
+        self.face_image.is_some()
     }
 
     /// Puts the real face in place of the cases' placeholder image.
@@ -269,7 +247,7 @@ impl Guard {
                 .call(client, action, json!({ key: entry.id }), false)
                 .await;
             match outcome {
-                Ok(x) => match error_code(&x.body) {
+                Ok(x) => match error_code(&x) {
                     None => settled.push(entry),
                     Some(code) if is_gone(&code) => settled.push(entry),
                     Some(code) => left.push((entry, code)),
@@ -287,20 +265,15 @@ impl Guard {
     }
 }
 
-fn needs_face(call: &Call) -> bool {
-    matches!(call.action.as_str(), "CreatePerson" | "CreateFace")
-}
-
 /// `Response.Error.Code`, when the body is an error envelope.
-pub(crate) fn error_code(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    v.pointer("/Response/Error/Code")
-        .and_then(Value::as_str)
+pub(crate) fn error_code(exchange: &Exchange) -> Option<String> {
+    crate::envelope::read(exchange.json())
+        .code()
         .map(str::to_string)
 }
 
 fn is_throttled(exchange: &Exchange) -> bool {
-    error_code(&exchange.body).as_deref() == Some("RequestLimitExceeded")
+    error_code(exchange).as_deref() == Some("RequestLimitExceeded")
 }
 
 /// Codes that mean "already gone".

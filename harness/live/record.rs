@@ -143,17 +143,17 @@ impl Replayer {
         let response = &recorded["response"];
         let mut body = response["body"].clone();
         restore(&mut body, scope);
-        Ok(Exchange {
+        Ok(Exchange::new(
             request,
-            status: response["status"].as_u64().unwrap_or(200) as u16,
-            content_type: response["content_type"].as_str().map(str::to_string),
-            body: if body.is_null() {
+            response["status"].as_u64().unwrap_or(200) as u16,
+            response["content_type"].as_str().map(str::to_string),
+            if body.is_null() {
                 Vec::new()
             } else {
                 serde_json::to_vec(&body).expect("JSON values serialize")
             },
-            elapsed: std::time::Duration::ZERO,
-        })
+            std::time::Duration::ZERO,
+        ))
     }
 }
 

@@ -59,7 +59,7 @@ async fn page(
             .call(client, action, params.clone(), false)
             .await
             .map_err(|e| fail(e.to_string()))?;
-        if let Some(code) = error_code(&x.body) {
+        if let Some(code) = error_code(&x) {
             return Err(fail(code));
         }
         let body: Value = serde_json::from_slice(&x.body).map_err(|e| fail(e.to_string()))?;
@@ -169,7 +169,7 @@ async fn delete(
         policy::Kind::Group => ("DeleteGroup", "GroupId"),
     };
     match guard.call(client, action, json!({ key: id }), false).await {
-        Ok(x) => match error_code(&x.body) {
+        Ok(x) => match error_code(&x) {
             Some(code) if !is_gone(&code) => swept.failed.push((id.to_string(), code)),
             _ => swept.deleted.push((kind, id.to_string())),
         },
