@@ -45,9 +45,10 @@
 //! - the API as data: [`Catalog`], and [`parse_doc_page`] for Tencent's
 //!   pages;
 //! - the cases: [`discover`] and [`Case`];
-//! - the runners: [`Runner`] on a [`Session`] with a [`Target`], and
-//!   [`ClientRunner`] with an [`Adapter`]; their [`CaseResult`]s and
-//!   [`Verdict`]s;
+//! - running them: [`Run`], the one entry point, on a [`Target`] (the
+//!   emulator, a URL, live, or a client library through an [`Adapter`]),
+//!   giving [`CaseResult`]s and their [`Verdict`]s; [`Session`] for a
+//!   connected server of one's own;
 //! - the reports: [`Report`];
 //! - a live run's safety: [`LiveOptions`], [`Guard`], [`sweep()`].
 //!
@@ -87,11 +88,14 @@ pub use api::doc_page::{
 pub use api::validate::is_id_char;
 pub use api::{Action, Catalog, CodeKind, ErrorCode, Field, Param, ParamType, Rule};
 pub use case::{
-    Case, Discovered, LoadError, RowInfo, Source, SourceKind, TargetKind, Trigger, discover,
+    Case, Discovered, LoadError, RowInfo, Source, SourceKind, TargetKind, Trigger, bundled,
+    discover,
 };
 pub use check::{ErrorKind, Expected, Observed, Returned, ReturnedError};
 pub use client::{CallOptions, Client, ClientError};
-pub use client_target::{Adapter, AdapterError, not_for_clients, python_sdk};
+pub use client_target::{
+    Adapter, AdapterError, FoundPython, PythonSource, not_for_clients, python_sdk,
+};
 pub use live::sweep::{SweepError, Swept, sweep};
 pub use live::{Entry, Guard, Kind as EntryKind, Limits, Options as LiveOptions, read_face_image};
 pub use report::{Counts, Report};

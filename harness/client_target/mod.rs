@@ -16,7 +16,7 @@ mod server;
 
 use std::time::{Duration, Instant};
 
-pub use adapter::{Adapter, AdapterError, python_sdk};
+pub use adapter::{Adapter, AdapterError, FoundPython, PythonSource, python_sdk};
 
 use crate::api::{self, Catalog};
 use crate::case::{Case, Credential, TargetKind};

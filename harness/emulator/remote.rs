@@ -1,22 +1,39 @@
-//! A typed client of the control API, for whoever drives an emulator over
-//! HTTP (the runner, against the in-process emulator or `serve`): faults
-//! are this module's own [`FaultSpec`], the account a state name, and the
-//! challenge that proves a URL is this emulator is asked here too. The
-//! wire format stays the emulator's business.
+//! The control API's client, the one way anything drives an emulator over
+//! HTTP: the [`super::Emulator`] handle's methods (a test arranging its
+//! fake), and the runner against the in-process emulator or `serve`
+//! (faults, the account, and the challenge that proves a URL is this
+//! emulator). Faults are this module's own [`FaultSpec`]; the wire format
+//! stays the emulator's business.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use super::faults::FaultSpec;
-use crate::sign::{Credentials, check_emulator_proof};
+use crate::sign::{Credentials, Secret, check_emulator_proof};
 
-/// A control request that failed: the URL and what went wrong.
+/// A control request the emulator refused, or could not be sent.
 #[derive(Debug, thiserror::Error)]
-#[error("the control API of {url} failed: {message}")]
-pub(crate) struct ControlError {
-    pub(crate) url: String,
-    pub(crate) message: String,
+pub enum ControlError {
+    /// The emulator answered, and not with 200.
+    #[error("the emulator's control API refused {what}: HTTP {status}: {message}")]
+    Refused {
+        /// The request, e.g. `inject`.
+        what: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The emulator's `error`.
+        message: String,
+    },
+    /// No answer, or one that is not JSON.
+    #[error("cannot reach the emulator's control API for {what}: {source}")]
+    Transport {
+        /// The request, e.g. `inject`.
+        what: &'static str,
+        /// What failed.
+        #[source]
+        source: reqwest::Error,
+    },
 }
 
 /// The control API of the emulator at one base URL.
@@ -24,49 +41,73 @@ pub(crate) struct ControlError {
 pub(crate) struct ControlClient {
     base: String,
     http: reqwest::Client,
+    /// The bearer token the control API asks for, when it asks for one.
+    token: Option<Secret>,
 }
 
 impl ControlClient {
-    /// The control API at `base` (`http://127.0.0.1:PORT`), over `http`.
-    pub(crate) fn new(base: &str, http: reqwest::Client) -> Self {
+    /// The control API at `base` (`http://127.0.0.1:PORT`), over `http`,
+    /// with `token` when the emulator was started with one.
+    pub(crate) fn new(base: &str, http: reqwest::Client, token: Option<Secret>) -> Self {
         Self {
             base: base.trim_end_matches('/').to_string(),
             http,
+            token,
         }
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Result<Value, ControlError> {
-        let url = format!("{}{path}", self.base);
-        let fail = |message: String| ControlError {
-            url: url.clone(),
-            message,
-        };
-        let response = self
-            .http
-            .post(&url)
-            .json(body)
+    /// One control request: `method` on `/__emulator/{path}`; the answer's
+    /// JSON when it is 200.
+    pub(crate) async fn request(
+        &self,
+        what: &'static str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, ControlError> {
+        let url = format!("{}/__emulator/{path}", self.base);
+        let mut request = self.http.request(method, url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.expose());
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer = request
             .send()
             .await
-            .map_err(|e| fail(e.to_string()))?;
-        let status = response.status();
-        let text = response.text().await.map_err(|e| fail(e.to_string()))?;
-        if !status.is_success() {
-            return Err(fail(format!("HTTP {status}: {text}")));
+            .map_err(|source| ControlError::Transport { what, source })?;
+        let status = answer.status().as_u16();
+        let value: Value = answer
+            .json()
+            .await
+            .map_err(|source| ControlError::Transport { what, source })?;
+        if status != 200 {
+            let message = value["error"].as_str().unwrap_or_default().to_string();
+            return Err(ControlError::Refused {
+                what,
+                status,
+                message,
+            });
         }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        Ok(value)
     }
 
-    /// Injects `fault`; the emulator validates it as `serve --fault` does.
-    pub(crate) async fn inject(&self, fault: &FaultSpec) -> Result<(), ControlError> {
-        let body = serde_json::to_value(fault).expect("a fault serializes");
-        self.post("/__emulator/faults", &body).await.map(|_| ())
+    /// Adds `fault`, validated as `serve --fault` validates it; its id.
+    pub(crate) async fn inject(&self, fault: &FaultSpec) -> Result<u64, ControlError> {
+        let body = serde_json::to_value(fault).expect("a fault spec serializes");
+        let answer = self
+            .request("inject", reqwest::Method::POST, "faults", Some(body))
+            .await?;
+        Ok(answer["id"].as_u64().unwrap_or_default())
     }
 
     /// Sets the account's state (`normal`, `arrears`, ...).
     pub(crate) async fn set_account(&self, state: &str) -> Result<(), ControlError> {
-        self.post("/__emulator/account", &json!({ "state": state }))
+        let body = json!({ "state": state });
+        self.request("set_account", reqwest::Method::POST, "account", Some(body))
             .await
-            .map(|_| ())
+            .map(drop)
     }
 
     /// Whether the server at the base URL proves it is this project's
@@ -114,7 +155,7 @@ mod tests {
         let emulator = Emulator::start(Config::default(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let control = ControlClient::new(emulator.url(), reqwest::Client::new());
+        let control = ControlClient::new(emulator.url(), reqwest::Client::new(), None);
         assert!(control.prove(emulator.credentials()).await);
         assert!(!control.prove(&Credentials::generate()).await);
         let fault = FaultSpec {
@@ -129,7 +170,7 @@ mod tests {
         };
         let e = control.inject(&refused).await.unwrap_err();
         assert!(
-            e.message.contains("HTTP 400") && e.message.contains("Not.ACode"),
+            matches!(&e, ControlError::Refused { status: 400, message, .. } if message.contains("Not.ACode")),
             "{e}"
         );
         control.set_account("arrears").await.unwrap();

@@ -6,7 +6,8 @@
 //! [`Service::authenticate`] → [`Service::admit`] (account state, rate
 //! limit) → [`parameters`] (decoded; a failure waits) → [`Service::faults`]
 //! → [`Service::act`] (coverage, parameter shape, value rules, existence
-//! and state).
+//! and state). The deliberate deviations (`quirks.rs`, off unless asked
+//! for) hook into these stages.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -24,6 +25,7 @@ use crate::sign::verify::{ReceivedTc3, ReceivedV1, VerifyPolicy, verify_tc3, ver
 use super::actions;
 use super::faults::{Account, Faults, RateLimiter};
 use super::params::{self, Params};
+use super::quirks::{Quirk, Quirks};
 use super::state::{Reject, State};
 
 /// A request as the transport received it.
@@ -104,6 +106,8 @@ pub(crate) struct Service {
     account: Mutex<Account>,
     limiter: Option<RateLimiter>,
     busy: Mutex<HashSet<String>>,
+    /// Deliberate deviations (none unless asked for).
+    pub(crate) quirks: Quirks,
 }
 
 /// Marks a PersonId busy for one write; unmarks on drop.
@@ -130,7 +134,14 @@ impl Service {
             account: Mutex::new(Account::Normal),
             limiter: rate_limit.map(RateLimiter::new),
             busy: Mutex::new(HashSet::new()),
+            quirks: Quirks::default(),
         }
+    }
+
+    /// The same service with deliberate deviations.
+    pub(crate) fn with_quirks(mut self, quirks: Quirks) -> Self {
+        self.quirks = quirks;
+        self
     }
 
     /// The secret key of an accepted SecretId.
@@ -166,17 +177,20 @@ impl Service {
 
     /// Answers one request. `now` is the verifier's clock, Unix seconds.
     pub(crate) async fn handle(&self, req: Incoming<'_>, now: i64) -> Value {
-        match self.dispatch(req, now).await {
+        let mut answer = match self.dispatch(req, now).await {
             Ok(fields) => envelope::success(&envelope::new_request_id(), fields),
             Err(r) => reject_answer(&r),
-        }
+        };
+        self.quirks.answer(&mut answer);
+        answer
     }
 
     /// The stages in the order of the README's table; each either passes
     /// what the next needs or answers with its code.
     async fn dispatch(&self, req: Incoming<'_>, now: i64) -> Result<Map<String, Value>, Reject> {
         let body = protocol(&req)?;
-        let common = common_parameters(&req, &body)?;
+        let common = common_parameters(&req, &body, &self.quirks)?;
+        self.validate_early(&body)?;
         self.authenticate(&req, &body, now)?;
         self.admit()?;
         let params = parameters(&body, &common.action);
@@ -191,15 +205,38 @@ impl Service {
             .await
     }
 
+    /// A deliberate deviation only ([`Quirk::ValidatesBeforeAuth`]):
+    /// parameters judged before the signature.
+    fn validate_early(&self, body: &Body<'_>) -> Result<(), Reject> {
+        if !self.quirks.has(Quirk::ValidatesBeforeAuth) {
+            return Ok(());
+        }
+        let pairs = match &body.params {
+            Arrived::Pairs(p) => p.clone(),
+            Arrived::Json(bytes) => serde_json::from_slice::<Map<String, Value>>(bytes)
+                .map(|m| {
+                    m.into_iter()
+                        .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        match self.quirks.early_validation(&pairs) {
+            Some(code) => Err(Reject::new(code)),
+            None => Ok(()),
+        }
+    }
+
     /// Authentication: the TC3 or v1 signature verifies under a known key
     /// at `now`.
     fn authenticate(&self, req: &Incoming<'_>, body: &Body<'_>, now: i64) -> Result<(), Reject> {
-        let policy = VerifyPolicy::new(now, api::SERVICE);
+        let mut policy = VerifyPolicy::new(now, api::SERVICE);
+        policy.max_skew = self.quirks.max_skew(policy.max_skew);
         let verified = if body.tc3 {
             verify_tc3(
                 &ReceivedTc3 {
                     method: req.method,
-                    query: req.query,
+                    query: &self.quirks.canonical_query(req.query),
                     headers: req.headers,
                     body: req.body,
                 },
@@ -281,7 +318,8 @@ impl Service {
                 format!("the catalog does not describe {action}"),
             ));
         };
-        let params = params?;
+        let mut params = params?;
+        self.quirks.person_id(&mut params);
         params::check_shape(spec, &params)?;
         let _busy = match (actions::PERSON_WRITES.contains(&action), person_id) {
             (true, Some(id)) => Some(
@@ -292,6 +330,12 @@ impl Service {
         };
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
+        }
+        if action == "DeletePerson" && self.quirks.has(Quirk::DeleteIsNoop) {
+            // Finds the person, answers success, deletes nothing.
+            return actions::run("GetPersonBaseInfo", &Params(&params), &self.state)
+                .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
+                .map(|_| Map::new());
         }
         actions::run(action, &Params(&params), &self.state)
             .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
@@ -362,7 +406,11 @@ struct Common {
 
 /// Common parameters: Action (one of iai's), Version (the one served) and
 /// Timestamp, from the headers (TC3) or the parameters (v1).
-fn common_parameters(req: &Incoming<'_>, body: &Body<'_>) -> Result<Common, Reject> {
+fn common_parameters(
+    req: &Incoming<'_>,
+    body: &Body<'_>,
+    quirks: &Quirks,
+) -> Result<Common, Reject> {
     let common = |name: &str, header_name: &str| -> Option<String> {
         if body.tc3 {
             header(req.headers, header_name).map(|v| v.trim().to_string())
@@ -381,6 +429,7 @@ fn common_parameters(req: &Incoming<'_>, body: &Body<'_>) -> Result<Common, Reje
     let action = common("Action", "x-tc-action")
         .filter(|a| !a.is_empty())
         .ok_or_else(|| missing("Action"))?;
+    let action = quirks.action(action, &[actions::COVERED, actions::NOT_COVERED]);
     let covered = actions::COVERED.contains(&action.as_str());
     if !covered && !actions::NOT_COVERED.contains(&action.as_str()) {
         return Err(Reject::with(

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::scope::scrub;
+use crate::scope::collapse as scrub;
 use crate::wire::Exchange;
 
 /// Query and form parameters that vary per run or are secret.

@@ -206,7 +206,7 @@ impl Runner {
                 result.mismatches.push(Mismatch::new(
                     format!("{label}: fault injection"),
                     "the fault accepted",
-                    control_error(e).to_string(),
+                    control_error(self.session.url(), e).to_string(),
                 ));
                 return false;
             }

@@ -56,7 +56,7 @@ impl Session {
             }
             Target::Url { .. } => {
                 target::reachable(client.base()).await?;
-                ControlClient::new(client.base(), client.http().clone())
+                ControlClient::new(client.base(), client.http().clone(), None)
                     .prove(client.credentials())
                     .await
             }
@@ -64,7 +64,7 @@ impl Session {
         let kind = target::kind_of(target, proven);
         // A live target gets no control API, not even a probe of it.
         let control = (kind != TargetKind::Live)
-            .then(|| ControlClient::new(client.base(), client.http().clone()));
+            .then(|| ControlClient::new(client.base(), client.http().clone(), None));
         Ok(Self {
             kind,
             client,
@@ -107,7 +107,10 @@ impl Session {
     /// Sets the emulator's account state (`normal`, `arrears`, ...).
     pub async fn set_account(&self, state: &str) -> Result<(), TargetError> {
         match &self.control {
-            Some(control) => control.set_account(state).await.map_err(control_error),
+            Some(control) => control
+                .set_account(state)
+                .await
+                .map_err(|e| control_error(self.url(), e)),
             None => Err(TargetError::Control {
                 url: self.url().to_string(),
                 message: "the target has no control API".into(),
@@ -147,10 +150,10 @@ impl Session {
     }
 }
 
-/// A failed control request, as a target error.
-pub(super) fn control_error(e: ControlError) -> TargetError {
+/// A failed control request to the target at `url`, as a target error.
+pub(super) fn control_error(url: &str, e: ControlError) -> TargetError {
     TargetError::Control {
-        url: e.url,
-        message: e.message,
+        url: url.to_string(),
+        message: e.to_string(),
     }
 }

@@ -1,6 +1,9 @@
 //! The integration suite: one test binary, one module per area.
 
+mod cli;
+mod embedding;
 mod emulator;
 mod live;
 mod person_id;
+mod quirks;
 mod target_proof;

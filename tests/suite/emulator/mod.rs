@@ -6,6 +6,7 @@ mod control;
 mod fuzz;
 mod process;
 mod protocol;
+mod transport;
 
 use iai_conformance::emulator::{Config, Emulator};
 use iai_conformance::envelope::{self, Envelope, Outcome};
