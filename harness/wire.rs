@@ -195,6 +195,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_exchange_parses_its_body_once() {
+        let request = Prepared {
+            method: "POST".into(),
+            target: "/".into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        let answer = Exchange::new(
+            request.clone(),
+            200,
+            None,
+            br#"{"Response":{}}"#.to_vec(),
+            Duration::ZERO,
+        );
+        let first: *const Value = answer.json().unwrap();
+        assert!(std::ptr::eq(first, answer.json().unwrap()), "parsed again");
+        let broken = Exchange::new(request, 200, None, b"<html>".to_vec(), Duration::ZERO);
+        assert!(broken.json().unwrap_err().contains("expected value"));
+    }
+
+    #[test]
     fn encodes_as_rfc3986_upper_case() {
         assert_eq!(encode("a-%@#&_ b/+=~."), "a-%25%40%23%26_%20b%2F%2B%3D~.");
     }
