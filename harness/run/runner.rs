@@ -10,7 +10,6 @@ use serde_json::Value;
 use tokio::sync::RwLock;
 
 use super::normalize;
-use super::send::Failure;
 use super::session::{Session, control_error};
 use crate::api::Catalog;
 use crate::case::{Call, Case, Expect, TargetKind};
@@ -262,6 +261,14 @@ impl Runner {
         trail.push(normalized);
         result.mismatches.len() == before
     }
+}
+
+/// Why a call got no answer.
+pub(super) enum Failure {
+    /// Not sent: the live policy, the budget or the ledger said no.
+    Refused(String),
+    /// Sent, or meant to be, and no answer came.
+    Transport(String),
 }
 
 /// A case whose fault cannot be scoped to its own PersonId would disturb

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::runner::Runner;
+use super::runner::{Failure, Runner};
 use super::{normalize, tamper};
 use crate::api;
 use crate::case::{Call, Credential, V1Digest};
@@ -15,14 +15,6 @@ use crate::live::SendError;
 use crate::live::record::Replayer;
 use crate::sign::{Credentials, Secret, V1Method};
 use crate::wire::{Exchange, Prepared, now};
-
-/// Why a call got no answer.
-pub(super) enum Failure {
-    /// Not sent: the live policy, the budget or the ledger said no.
-    Refused(String),
-    /// Sent, or meant to be, and no answer came.
-    Transport(String),
-}
 
 impl Runner {
     /// Builds, signs, tampers with and sends one call (already scoped). On
