@@ -232,6 +232,7 @@ impl Service {
     fn authenticate(&self, req: &Incoming<'_>, body: &Body<'_>, now: i64) -> Result<(), Reject> {
         let mut policy = VerifyPolicy::new(now, api::SERVICE);
         policy.max_skew = self.quirks.max_skew(policy.max_skew);
+        policy.check_scope = !self.quirks.has(Quirk::CredentialScopeUnchecked);
         let verified = if body.tc3 {
             verify_tc3(
                 &ReceivedTc3 {

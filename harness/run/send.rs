@@ -144,7 +144,7 @@ fn build(
     if let Some(t) = &call.tamper {
         tamper::apply(&mut prepared, t);
         if t.resign {
-            tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
+            tamper::resign(&mut prepared, client.credentials(), api::SERVICE, t);
         }
     }
     Ok(prepared)
