@@ -85,6 +85,11 @@ mod wire;
 pub use api::doc_page::{
     DocError, DocErrorCode, DocExample, DocField, DocPage, DocParam, parse as parse_doc_page,
 };
+pub use api::shape::{check_fields as check_output_fields, check_output};
+pub use api::spec::{ActionSpec, GENERATED as GENERATED_CATALOG, Member, Spec};
+pub use api::tccli::{
+    DeriveError, Package, Packages as TencentPackages, changes as catalog_changes,
+};
 pub use api::validate::is_id_char;
 pub use api::{Action, Catalog, CodeKind, ErrorCode, Field, Param, ParamType, Rule};
 pub use case::{
