@@ -30,6 +30,7 @@ DEFECTS = {
     "integers-as-strings": "returns integer fields as strings",
     "invents-a-code": "turns an answer that is no envelope into a Tencent error code",
     "no-retry": "never retries, whatever max_attempts allows",
+    "retries-everything": "retries every error, a wrong request included",
 }
 
 
@@ -113,6 +114,8 @@ def call(req, defect):
     if defect == "empty-message":
         out["message"] = ""
     retryable = error.get("Code") in ("RequestLimitExceeded", "InternalError") or status >= 500
+    if defect == "retries-everything":
+        retryable = True
     return {"error": out}, retryable
 
 

@@ -16,6 +16,8 @@ const KILLERS: &[(&str, &str)] = &[
     ("empty-message", "delete_person::doc_example_2"),
     ("integers-as-strings", "client::typed_success"),
     ("invents-a-code", "client::http_500_plain_text"),
+    ("no-retry", "client::retry_then_success"),
+    ("retries-everything", "client::no_retry_of_a_client_error"),
 ];
 
 fn python() -> Option<&'static str> {
@@ -89,4 +91,9 @@ fn a_correct_small_client_passes_and_every_defect_fails_its_named_case() {
         "defects the client suite did not catch:\n{}",
         survivors.join("\n")
     );
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let n = KILLERS.len();
+    let claim = format!("catches {n} of {n} client defects");
+    assert!(readme.contains(&claim), "README.md must say {claim:?}");
 }
