@@ -48,6 +48,12 @@ pub(crate) struct RunArgs {
     /// How many cases run at once (at least 1).
     #[arg(long, default_value_t = 64, value_parser = at_least_one)]
     concurrency: usize,
+    /// Also list every case as it ended, unreachable codes included.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Measure the loopback floor and print the run's time against it.
+    #[arg(long)]
+    bench: bool,
     #[command(flatten)]
     live: LiveArgs,
 }
@@ -199,11 +205,14 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let human = args.format == Format::Human && args.out.is_none();
+    // On standard error: a bar on a terminal, plain lines now and then
+    // elsewhere; failures as they happen when the report goes elsewhere.
+    let progress = Arc::new(report::progress::Stderr::new(cases.len(), !human));
     let report = runtime.block_on(async {
         // From here on Ctrl-C and SIGTERM end the run with a word and cleanup.
         let stop = Stop::listen();
         if let Some(adapter) = adapter {
-            let client = run_client(adapter, cases, load_errors, args.concurrency, human);
+            let client = run_client(adapter, cases, load_errors, args.concurrency, progress);
             return tokio::select! {
                 report = client => anyhow::Ok(Ok((report, None))),
                 code = stop.stopped() => {
@@ -218,7 +227,11 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             } else {
                 Session::start(&target).await?
             };
-            let floor = session.round_trip(64).await;
+            let floor = if args.bench {
+                session.round_trip(64).await
+            } else {
+                None
+            };
             anyhow::Ok((session, floor))
         };
         let (session, floor) = tokio::select! {
@@ -245,15 +258,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let started = Instant::now();
         let mut task = tokio::spawn({
             let runner = Arc::clone(&runner);
+            let progress = Arc::clone(&progress);
             async move {
                 runner
-                    .run_all(cases, args.concurrency, move |r| {
-                        if human {
-                            println!("{}", report::progress_line(r));
-                        } else if r.status.is_failure() {
-                            eprintln!("{}", report::progress_line(r));
-                        }
-                    })
+                    .run_all(cases, args.concurrency, move |r| progress.case_done(r))
                     .await
             }
         });
@@ -267,6 +275,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 None
             }
         };
+        progress.finish();
         if ended.is_none() {
             task.abort();
             let _ = (&mut task).await;
@@ -303,7 +312,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let text = match args.format {
-        Format::Human => report::human(&report),
+        Format::Human => report::human(&report, args.verbose),
         Format::Json => report::json(&report),
         Format::Junit => report::junit(&report),
         Format::Markdown => report::markdown(&report),
@@ -418,20 +427,18 @@ async fn run_client(
     cases: Vec<case::Case>,
     load_errors: Vec<case::LoadError>,
     concurrency: usize,
-    human: bool,
+    progress: Arc<report::progress::Stderr>,
 ) -> Report {
     let target = adapter.name();
     let runner = Arc::new(ClientRunner::new(adapter));
     let started = Instant::now();
     let results = runner
-        .run_all(cases, concurrency, move |r| {
-            if human {
-                println!("{}", report::progress_line(r));
-            } else if r.status.is_failure() {
-                eprintln!("{}", report::progress_line(r));
-            }
+        .run_all(cases, concurrency, {
+            let progress = Arc::clone(&progress);
+            move |r| progress.case_done(r)
         })
         .await;
+    progress.finish();
     Report {
         target,
         url: "harness as the server, 127.0.0.1".into(),

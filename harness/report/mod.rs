@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
+pub mod progress;
+
 use crate::api::Catalog;
 use crate::case::{LoadError, Trigger};
 use crate::run::{CaseResult, Status};
@@ -82,9 +84,24 @@ pub fn progress_line(result: &CaseResult) -> String {
     line
 }
 
-/// The human summary, after the progress lines.
-pub fn human(report: &Report) -> String {
+/// The human report: broken files, each failure with its mismatches, the
+/// skipped cases grouped by their reason, then one summary line. With
+/// `verbose`, first a line for every case (passed, failed as expected with
+/// the reason, unreachable with the reason, ...).
+pub fn human(report: &Report, verbose: bool) -> String {
     let mut out = String::new();
+    if verbose {
+        for r in &report.results {
+            let _ = write!(out, "{:<24} {}", r.status.label(), r.name);
+            match &r.status {
+                Status::ExpectedFailure(why) | Status::Unreachable(why) => {
+                    let _ = write!(out, ": {why}");
+                }
+                _ => {}
+            }
+            out.push('\n');
+        }
+    }
     for e in &report.load_errors {
         let _ = writeln!(out, "BROKEN FILE {}: {}", e.file.display(), e.message);
     }
@@ -96,8 +113,31 @@ pub fn human(report: &Report) -> String {
     if !failures.is_empty() {
         let _ = writeln!(out, "\nfailures:");
         for r in &failures {
-            let _ = writeln!(out, "{}  ({}; {})", r.name, r.file, r.source.reference);
+            let _ = writeln!(
+                out,
+                "{} {}  ({}; {})",
+                r.status.label(),
+                r.name,
+                r.file,
+                r.source.reference
+            );
             out.push_str(&r.failure_text());
+        }
+    }
+    // Skipped cases by reason, in the order the reasons first appear.
+    let mut skipped: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in &report.results {
+        if let Status::Skipped(why) = &r.status {
+            match skipped.iter_mut().find(|(w, _)| *w == why.as_str()) {
+                Some((_, names)) => names.push(&r.name),
+                None => skipped.push((why, vec![&r.name])),
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\nskipped:");
+        for (why, names) in &skipped {
+            let _ = writeln!(out, "  {} ({}): {}", why, names.len(), names.join(", "));
         }
     }
     let c = report.counts();
