@@ -64,4 +64,5 @@ pub mod envelope;
 pub mod live;
 pub mod report;
 pub mod run;
+mod scope;
 pub mod sign;

@@ -184,6 +184,37 @@ fn default_style() -> Style {
     Style::Tc3PostJson
 }
 
+impl Call {
+    /// Every `{{run:N}}` in the parameters and the tamper is well formed.
+    fn check_placeholders(&self, at: &str) -> Result<(), String> {
+        fn walk(value: &Value, path: &str) -> Result<(), String> {
+            match value {
+                Value::String(s) => crate::scope::check(s).map_err(|e| format!("{path}: {e}")),
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(i, v)| walk(v, &format!("{path}[{i}]"))),
+                Value::Object(map) => map
+                    .iter()
+                    .try_for_each(|(k, v)| walk(v, &format!("{path}.{k}"))),
+                _ => Ok(()),
+            }
+        }
+        for (k, v) in &self.params {
+            walk(v, &format!("{at}.params.{k}"))?;
+        }
+        if let Some(t) = &self.tamper {
+            for (k, v) in &t.set_param {
+                crate::scope::check(v).map_err(|e| format!("{at}.tamper.set_param.{k}: {e}"))?;
+            }
+            if let Some(body) = &t.body {
+                crate::scope::check(body).map_err(|e| format!("{at}.tamper.body: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum V1Digest {
@@ -321,6 +352,16 @@ impl CaseFile {
         }
         if self.steps.is_empty() {
             return Err("step: a case needs at least one [[step]]".into());
+        }
+        let phases = [
+            ("setup", &self.setup),
+            ("step", &self.steps),
+            ("teardown", &self.teardown),
+        ];
+        for (phase, calls) in phases {
+            for (i, call) in calls.iter().enumerate() {
+                call.check_placeholders(&format!("{phase}[{i}]"))?;
+            }
         }
         for (i, call) in self.setup.iter().enumerate() {
             if let Some(expect) = &call.expect {

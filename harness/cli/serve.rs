@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use iai_conformance::emulator::{Config, Emulator, FaultSpec};
+use iai_conformance::emulator::{Config, Emulator, FaultSpec, Quirk};
 use iai_conformance::sign::Credentials;
 
 #[derive(clap::Args)]
@@ -24,6 +24,10 @@ pub(crate) struct ServeArgs {
     /// Rate limit, e.g. `50/s` or `50`: requests beyond it answer RequestLimitExceeded.
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     rate_limit: Option<u32>,
+    /// A deliberate defect, to prove a suite catches it (harness/emulator/README.md
+    /// lists them, e.g. `window-600s`); repeatable. Never for ordinary use.
+    #[arg(long = "quirk", value_name = "NAME", value_parser = Quirk::parse)]
+    quirks: Vec<Quirk>,
 }
 
 fn parse_credential(s: &str) -> Result<Credentials, String> {
@@ -51,7 +55,9 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         },
         faults: args.faults,
         rate_limit: args.rate_limit,
+        quirks: args.quirks,
     };
+    let config_quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -63,6 +69,12 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         // Registered before the startup line, so that a signal sent as soon
         // as the line is read stops the server cleanly instead of killing it.
         let stop = StopSignals::register().context("cannot listen for Ctrl-C and SIGTERM")?;
+        if !config_quirks.is_empty() {
+            eprintln!(
+                "warning: deliberately wrong (quirks {}): for proving a suite, not for use",
+                config_quirks.join(", ")
+            );
+        }
         let creds = emulator.credentials();
         if generated {
             // The one place a secret is printed: a generated pair is useless

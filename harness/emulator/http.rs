@@ -159,5 +159,13 @@ pub(crate) async fn handle(State(svc): State<Arc<Service>>, request: Request) ->
         body: &bytes,
     };
     let answer = svc.handle(incoming, crate::client::now()).await;
-    envelope_response(&answer)
+    // 200 and the exact content type, unless a deliberate quirk says otherwise.
+    let (status, content_type) = svc.quirks.transport(&answer);
+    let mut response = json_response(status, &answer);
+    if content_type != envelope::CONTENT_TYPE {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
 }

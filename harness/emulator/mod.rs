@@ -21,6 +21,7 @@ mod faults;
 mod handle;
 mod http;
 mod params;
+mod quirks;
 mod service;
 mod state;
 
@@ -34,6 +35,7 @@ use crate::sign::{Credentials, KeyStore};
 
 pub use faults::{FaultError, FaultSpec};
 pub use handle::ControlError;
+pub use quirks::Quirk;
 
 /// How to run an emulator.
 #[derive(Clone, Debug)]
@@ -44,6 +46,8 @@ pub struct Config {
     pub faults: Vec<FaultSpec>,
     /// Requests per second before `RequestLimitExceeded`; `None`: unlimited.
     pub rate_limit: Option<u32>,
+    /// Deliberate deviations, to prove the suite catches each (none by default).
+    pub quirks: Vec<Quirk>,
 }
 
 impl Default for Config {
@@ -53,6 +57,7 @@ impl Default for Config {
             credentials: vec![Credentials::generate()],
             faults: Vec::new(),
             rate_limit: None,
+            quirks: Vec::new(),
         }
     }
 }
@@ -79,7 +84,8 @@ impl Emulator {
             spec.validate()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
-        let svc = service::Service::new(KeyStore::new(credentials), config.rate_limit);
+        let svc = service::Service::new(KeyStore::new(credentials), config.rate_limit)
+            .with_quirks(quirks::Quirks::new(config.quirks));
         for spec in config.faults {
             svc.faults.add(spec);
         }

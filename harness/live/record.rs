@@ -161,7 +161,7 @@ impl Replayer {
 fn restore(value: &mut Value, scope: &str) {
     match value {
         Value::String(s) if s == "[request-id]" => *s = uuid::Uuid::new_v4().to_string(),
-        Value::String(s) => *s = s.replace("{{run}}", scope),
+        Value::String(s) => *s = crate::scope::expand(s, scope),
         Value::Array(items) => items.iter_mut().for_each(|v| restore(v, scope)),
         Value::Object(map) => map.values_mut().for_each(|v| restore(v, scope)),
         _ => {}

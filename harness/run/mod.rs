@@ -553,11 +553,11 @@ impl Runner {
         };
         let client = base.with_credentials(credentials);
         let tamper = call.tamper.clone().map(|mut t| {
-            t.body = t.body.map(|b| b.replace("{{run}}", scope));
+            t.body = t.body.map(|b| crate::scope::expand(&b, scope));
             t.set_param = t
                 .set_param
                 .into_iter()
-                .map(|(k, v)| (k, v.replace("{{run}}", scope)))
+                .map(|(k, v)| (k, crate::scope::expand(&v, scope)))
                 .collect();
             t
         });
@@ -640,14 +640,14 @@ fn needs_exclusive(case: &Case) -> bool {
 
 fn substitute(value: &Value, scope: &str) -> Value {
     match value {
-        Value::String(s) => Value::String(s.replace("{{run}}", scope)),
+        Value::String(s) => Value::String(crate::scope::expand(s, scope)),
         Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, scope)).collect()),
         Value::Object(map) => Value::Object(substitute_map(map, scope)),
         other => other.clone(),
     }
 }
 
-/// Replaces `{{run}}` with the case's scope in every string of `map`.
+/// Replaces `{{run}}` and `{{run:N}}` with the case's scope in every string of `map`.
 pub(crate) fn substitute_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
     map.iter()
         .map(|(k, v)| (k.clone(), substitute(v, scope)))

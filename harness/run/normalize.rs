@@ -21,7 +21,7 @@ const VOLATILE_HEADERS: &[&str] = &[
 const MAX_BODY: usize = 2048;
 
 fn scrub(text: &str, scope: &str) -> String {
-    text.replace(scope, "{{run}}")
+    crate::scope::collapse(text, scope)
 }
 
 fn scrub_value(value: &mut Value, scope: &str) {

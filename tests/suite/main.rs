@@ -5,4 +5,5 @@ mod embedding;
 mod emulator;
 mod live;
 mod person_id;
+mod quirks;
 mod target_proof;
