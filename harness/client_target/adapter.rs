@@ -56,6 +56,7 @@ pub enum AdapterError {
     EmptyCommand,
     #[error("{0}")]
     NoPythonSdk(String),
+    /// The first word of a `client:command:` names nothing `sh` can run.
     #[error(
         "client:command: {0:?} is not a command here (no such file, not executable, or not on PATH)"
     )]
@@ -190,7 +191,9 @@ impl PythonSource {
 /// A Python interpreter that imports the official SDK.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundPython {
+    /// The interpreter to run (as found: `python3` when it came from PATH).
     pub python: PathBuf,
+    /// Where it was found.
     pub source: PythonSource,
 }
 

@@ -11,15 +11,22 @@ use super::{Emulator, FaultSpec};
 /// A control request the emulator refused, or could not be sent.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
+    /// The emulator answered with an error (a 400 names what is wrong).
     #[error("the emulator's control API refused {what}: HTTP {status}: {message}")]
     Refused {
+        /// The method that was refused (`inject`, `seed`, ...).
         what: &'static str,
+        /// The HTTP status.
         status: u16,
+        /// The emulator's `error` text.
         message: String,
     },
+    /// The request could not be sent or its answer read.
     #[error("cannot reach the emulator's control API for {what}: {source}")]
     Transport {
+        /// The method that failed.
         what: &'static str,
+        /// What the HTTP client reported.
         #[source]
         source: reqwest::Error,
     },
