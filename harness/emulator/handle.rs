@@ -129,6 +129,9 @@ impl Emulator {
             .build()
             .map_err(|source| ControlError::Transport { what, source })?;
         let mut request = http.request(method, url);
+        if let Some(token) = &self.control_token {
+            request = request.bearer_auth(token.expose());
+        }
         if let Some(body) = body {
             request = request.json(&body);
         }

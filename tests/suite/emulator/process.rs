@@ -112,3 +112,84 @@ fn serve_takes_credentials_and_stops_on_sigterm() {
     let status = served.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// `serve` on an address that is not loopback: refused unless the user
+/// opts in with `--allow-remote` and a control token, which the control API
+/// then requires.
+#[test]
+fn serve_refuses_a_public_address_without_an_opt_in() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iai-conformance"))
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve --listen 0.0.0.0:0 started without an opt-in");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--allow-remote"), "{stderr}");
+
+    let token = "a-control-token-of-32-characters";
+    let served = serve(&[
+        "--listen",
+        "0.0.0.0:0",
+        "--allow-remote",
+        "--control-token",
+        token,
+    ]);
+    let port = served.url.rsplit(':').next().unwrap().to_string();
+    let base = format!("http://127.0.0.1:{port}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let state = |auth: Option<&str>| {
+            let mut rb = http.get(format!("{base}/__emulator/state"));
+            if let Some(a) = auth {
+                rb = rb.header("Authorization", a);
+            }
+            rb.send()
+        };
+        assert_eq!(state(None).await.unwrap().status(), 401);
+        assert_eq!(
+            state(Some("Bearer not-the-token-at-all-no"))
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+        assert_eq!(
+            state(Some(&format!("Bearer {token}")))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        // The challenge needs no token (it proves the key, reveals nothing).
+        let challenge = http
+            .get(format!(
+                "{base}/__emulator/challenge?secret_id={}&nonce=0123456789abcdef",
+                served.secret_id
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(challenge.status(), 200);
+    });
+    // The token is never printed.
+    drop(served);
+}
