@@ -1,5 +1,6 @@
 //! The integration suite: one test binary, one module per area.
 
+mod catalog;
 mod cli;
 mod embedding;
 mod emulator;
