@@ -154,9 +154,19 @@ impl Runner {
                     .await;
             }
         }
+        // Teardown may find its target gone, so its outcome is free; its
+        // answers still keep the contract (envelope, codes, types).
         for (i, call) in scoped.teardown.iter().enumerate() {
             let label = format!("teardown[{i}] {}", call.action);
             if let Ok(exchange) = self.send(call, &scope, &result.name, &label).await {
+                let checked =
+                    check::contract(&call.action, &exchange, self.session.kind, self.catalog);
+                result
+                    .mismatches
+                    .extend(checked.mismatches.into_iter().map(|m| Mismatch {
+                        field: format!("{label}: {}", m.field),
+                        ..m
+                    }));
                 trail.push(normalize::exchange(&label, &exchange, &scope));
             }
         }
