@@ -23,7 +23,7 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Run the conformance cases against a target.
     Run(cli::run::RunArgs),
-    /// Read a Tencent API page and print it as case data.
+    /// Generate the catalog from Tencent's packages, or print a saved API page as case data.
     Derive(cli::derive::DeriveArgs),
     /// Delete what interrupted live runs left behind (`ct-` IDs older than a limit), nothing else.
     Sweep(cli::sweep::SweepArgs),

@@ -2,11 +2,22 @@
 //! and the catalog of error codes. One source of truth that the emulator,
 //! the checks and the reports all read.
 //!
-//! The data lives in `actions.toml` and `errors.toml` beside this file and
-//! is parsed once, on first use.
+//! The data lives in two parts, each parsed once, on first use:
+//!
+//! - `generated/iai.json`, written by `iai-conformance derive --tencent` from
+//!   Tencent's own machine-readable description ([`tccli`]): every action,
+//!   its parameters, output fields and official examples ([`spec`]);
+//! - `actions.toml` and `errors.toml`, hand-written: what the data cannot
+//!   express (ID character sets, byte and character lengths, per-person
+//!   limits, the order of checks, each action's documented codes).
+//!
+//! [`shape::check_output`] type-checks a success answer against the first.
 
 mod catalog;
 pub mod doc_page;
+pub mod shape;
+pub mod spec;
+pub mod tccli;
 pub mod validate;
 
 pub use catalog::{Action, Catalog, ErrorCode, ErrorKind, Field, Param, ParamType, Rule};

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::api::Catalog;
+use crate::api::{Catalog, shape};
 use crate::case::{Expect, TargetKind};
 use crate::client::Exchange;
 use crate::envelope::{self, Mismatch, Outcome};
@@ -109,7 +109,7 @@ pub fn exchange(
 }
 
 /// The code is documented for the action (or common); a success carries
-/// exactly the documented output fields.
+/// exactly the documented output fields, each of its documented type.
 fn catalog_checks(
     action: &str,
     outcome: &Outcome,
@@ -134,32 +134,8 @@ fn catalog_checks(
             }
         }
         Outcome::Success(fields) => {
-            let Some(documented) = catalog.action(action) else {
-                out.push(Mismatch::new(
-                    "Response",
-                    format!("a documented action (no success for {action:?})"),
-                    "a success answer",
-                ));
-                return;
-            };
-            for key in fields.keys() {
-                if !documented.outputs.iter().any(|f| &f.name == key) {
-                    out.push(Mismatch::new(
-                        format!("Response.{key}"),
-                        format!("only documented {action} output fields"),
-                        "an undocumented field",
-                    ));
-                }
-            }
-            for field in documented.outputs.iter().filter(|f| f.always) {
-                if !fields.contains_key(&field.name) {
-                    out.push(Mismatch::new(
-                        format!("Response.{}", field.name),
-                        "present (a documented output field)",
-                        "absent",
-                    ));
-                }
-            }
+            // Every field at every depth, typed by the generated catalog.
+            out.extend(shape::check_fields(action, fields));
         }
     }
 }
@@ -294,6 +270,23 @@ mod tests {
         );
         assert_eq!(c.observed, Observed::Success);
         assert_eq!(c.mismatches[0].field, "Response.Deleted");
+    }
+
+    #[test]
+    fn a_success_is_type_checked_field_by_field() {
+        let mut fields = serde_json::Map::new();
+        fields.insert("PersonName".into(), Value::from("Ann"));
+        fields.insert("Gender".into(), Value::from("0"));
+        fields.insert("FaceIds".into(), serde_json::json!(["1", 2]));
+        let c = exchange(
+            "GetPersonBaseInfo",
+            &answer(envelope::success(&envelope::new_request_id(), fields)),
+            &Expect::success(),
+            TargetKind::Live,
+            Catalog::get(),
+        );
+        let found: Vec<&str> = c.mismatches.iter().map(|m| m.field.as_str()).collect();
+        assert_eq!(found, ["Response.Gender", "Response.FaceIds[1]"]);
     }
 
     #[test]

@@ -363,7 +363,7 @@ fn modify_group(p: &Params<'_>, st: &Mutex<State>) -> Outcome {
             return Err("InvalidParameterValue.GroupExDescriptionsNameIdentical".into());
         }
     }
-    lock(st).modify_group(group, new_name, &infos, tag)
+    lock(st).modify_group(group, new_name, &infos, tag, now_ms())
 }
 
 fn create_person(p: &Params<'_>, st: &Mutex<State>) -> Outcome {

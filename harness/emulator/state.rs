@@ -65,6 +65,8 @@ pub(crate) struct Group {
     descriptions: Vec<Box<str>>,
     version: &'static str,
     created_ms: u64,
+    /// The last ModifyGroup (the creation until then).
+    updated_ms: u64,
     seq: u64,
     members: BTreeSet<Box<str>>,
     face_count: u64,
@@ -184,6 +186,7 @@ impl State {
                 descriptions: descriptions.iter().map(|d| (*d).into()).collect(),
                 version,
                 created_ms: now_ms,
+                updated_ms: now_ms,
                 seq,
                 members: BTreeSet::new(),
                 face_count: 0,
@@ -232,7 +235,13 @@ impl State {
             .values()
             .skip(offset)
             .take(limit)
-            .filter_map(|id| self.groups.get(id).map(|g| Self::group_info(id, g)))
+            .filter_map(|id| {
+                let g = self.groups.get(id)?;
+                // GetGroupList's GroupInfo has UpdateTimestamp; GetGroupInfo has not.
+                let mut info = Self::group_info(id, g);
+                info["UpdateTimestamp"] = json!(g.updated_ms);
+                Some(info)
+            })
             .collect();
         Ok(fields(
             json!({ "GroupInfos": infos, "GroupNum": self.groups.len() }),
@@ -251,6 +260,7 @@ impl State {
         name: Option<&str>,
         descriptions: &[(u64, &str)],
         tag: Option<&str>,
+        now_ms: u64,
     ) -> Outcome {
         let g = self.group(id)?;
         if let Some(name) = name
@@ -291,6 +301,7 @@ impl State {
             return Err("InvalidParameterValue.GroupIdNotExist".into());
         };
         g.descriptions = new_descriptions;
+        g.updated_ms = now_ms;
         if let Some(tag) = tag {
             g.tag = tag.into();
         }
@@ -808,10 +819,11 @@ mod tests {
                 .code,
             "InvalidParameterValue.GroupNameAlreadyExist"
         );
-        s.modify_group("g2", Some("G3"), &[(0, "c")], None).unwrap();
+        s.modify_group("g2", Some("G3"), &[(0, "c")], None, 2)
+            .unwrap();
         s.create_group("g3", "G2", &[], "", "3.0", 1).unwrap();
         assert_eq!(
-            s.modify_group("g1", None, &[(1, "a")], None)
+            s.modify_group("g1", None, &[(1, "a")], None, 2)
                 .unwrap_err()
                 .code,
             "FailedOperation.DuplicatedGroupDescription"

@@ -1,5 +1,6 @@
 //! The integration suite: one test binary, one module per area.
 
+mod catalog;
 mod emulator;
 mod live;
 mod person_id;

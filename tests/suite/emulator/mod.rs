@@ -7,6 +7,7 @@ mod fuzz;
 mod process;
 mod protocol;
 
+use iai_conformance::api::shape;
 use iai_conformance::client::{CallOptions, Client, Exchange, Style, now};
 use iai_conformance::emulator::{Config, Emulator};
 use iai_conformance::envelope::{self, Envelope, Outcome};
@@ -54,7 +55,13 @@ pub(crate) async fn call_style(c: &Client, style: Style, action: &str, params: V
         .call(action, &obj(params), &CallOptions::new(style, now()))
         .await
         .expect("the call goes through");
-    checked(&x)
+    let answer = checked(&x);
+    // Every success the suite sees is type-checked against the catalog.
+    if let Outcome::Success(fields) = &answer.outcome {
+        let wrong = shape::check_fields(action, fields);
+        assert!(wrong.is_empty(), "{action}: {wrong:#?}");
+    }
+    answer
 }
 
 pub(crate) async fn call(c: &Client, action: &str, params: Value) -> Envelope {
@@ -160,6 +167,70 @@ async fn runs_the_library_lifecycle_over_http() {
     // The same PersonId can be created again.
     let again = call(&c, "CreatePerson", json!({"GroupId": "g2", "PersonId": "p1", "PersonName": "Ann", "Url": "http://x.example/a.jpg"})).await;
     assert_eq!(code(&again), "");
+    emu.shutdown().await;
+}
+
+/// Each of the 17 library actions answers a success whose every field has
+/// the catalog's type ([`call_style`] type-checks each one).
+#[tokio::test]
+async fn every_library_action_answers_in_the_catalogs_types() {
+    let (emu, c) = start().await;
+    let png = || json!([PNG]);
+    let steps = [
+        (
+            "CreateGroup",
+            json!({"GroupId": "g1", "GroupName": "G1", "GroupExDescriptions": ["dept", "desk"], "Tag": "t"}),
+        ),
+        ("CreateGroup", json!({"GroupId": "g2", "GroupName": "G2"})),
+        ("GetGroupList", json!({"Offset": 0, "Limit": 10})),
+        ("GetGroupInfo", json!({"GroupId": "g1"})),
+        (
+            "ModifyGroup",
+            json!({"GroupId": "g1", "GroupName": "G1b", "Tag": "u",
+            "GroupExDescriptionInfos": [{"GroupExDescriptionIndex": 1, "GroupExDescription": "room"}]}),
+        ),
+        (
+            "CreatePerson",
+            json!({"GroupId": "g1", "PersonId": "p1", "PersonName": "Ann", "Gender": 2, "Image": PNG,
+            "PersonExDescriptionInfos": [{"PersonExDescriptionIndex": 0, "PersonExDescription": "lab"}]}),
+        ),
+        ("CopyPerson", json!({"PersonId": "p1", "GroupIds": ["g2"]})),
+        ("CreateFace", json!({"PersonId": "p1", "Images": png()})),
+        ("GetPersonList", json!({"GroupId": "g1"})),
+        ("GetPersonListNum", json!({"GroupId": "g1"})),
+        ("GetPersonBaseInfo", json!({"PersonId": "p1"})),
+        ("GetPersonGroupInfo", json!({"PersonId": "p1"})),
+        (
+            "ModifyPersonBaseInfo",
+            json!({"PersonId": "p1", "PersonName": "Bea", "Gender": 1}),
+        ),
+        (
+            "ModifyPersonGroupInfo",
+            json!({"GroupId": "g1", "PersonId": "p1",
+            "PersonExDescriptionInfos": [{"PersonExDescriptionIndex": 1, "PersonExDescription": "d2"}]}),
+        ),
+        (
+            "DeletePersonFromGroup",
+            json!({"GroupId": "g2", "PersonId": "p1"}),
+        ),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (action, params) in steps {
+        let answer = call(&c, action, params).await;
+        assert_eq!(code(&answer), "", "{action}");
+        seen.insert(action);
+    }
+    let base = call(&c, "GetPersonBaseInfo", json!({"PersonId": "p1"})).await;
+    let face = field(&base, "FaceIds")[0].clone();
+    for (action, params) in [
+        ("DeleteFace", json!({"PersonId": "p1", "FaceIds": [face]})),
+        ("DeletePerson", json!({"PersonId": "p1"})),
+        ("DeleteGroup", json!({"GroupId": "g1"})),
+    ] {
+        assert_eq!(code(&call(&c, action, params).await), "", "{action}");
+        seen.insert(action);
+    }
+    assert_eq!(seen.len(), 17, "{seen:?}");
     emu.shutdown().await;
 }
 
