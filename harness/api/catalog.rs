@@ -2,6 +2,8 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+use super::spec::{Member, Spec, Type};
+
 /// What kind of failure a code reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -81,61 +83,44 @@ pub enum Rule {
     GroupIds,
 }
 
-/// An input parameter of an action.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// An input parameter of an action: its wire facts from the generated
+/// catalog ([`super::spec`]), its rule and maximum from `actions.toml`.
+#[derive(Clone, Debug)]
 pub struct Param {
     pub name: String,
-    #[serde(rename = "type")]
     pub ty: ParamType,
-    #[serde(default)]
     pub required: bool,
-    #[serde(default)]
     pub rule: Option<Rule>,
     /// The largest value the document allows (`Limit`, the control levels,
     /// `FaceMatchThreshold`).
-    #[serde(default)]
     pub max: Option<u64>,
     /// An unsigned integer (uint64 in the API description): a negative value
     /// is a type error, not a rule violation.
-    #[serde(default)]
     pub unsigned: bool,
     /// Members, for `object` and `object_array` parameters.
-    #[serde(default, rename = "field")]
     pub fields: Vec<Param>,
 }
 
 /// An output field of an action's success answer (besides `RequestId`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Field {
     pub name: String,
-    #[serde(rename = "type")]
     pub ty: ParamType,
     /// Present in every success answer (false where the document says it may be null).
-    #[serde(default = "yes")]
     pub always: bool,
 }
 
-fn yes() -> bool {
-    true
-}
-
 /// One action of iai 2020-03-03.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Action {
     pub name: String,
     /// What it does, in our own words.
     pub summary: String,
-    #[serde(default, rename = "param")]
     pub params: Vec<Param>,
     /// Success fields other than `RequestId`.
-    #[serde(default, rename = "output")]
     pub outputs: Vec<Field>,
     /// The error codes the action's document lists (a few are also common
     /// codes); every common code is allowed besides these.
-    #[serde(default)]
     pub documented_codes: Vec<String>,
 }
 
@@ -143,6 +128,108 @@ impl Action {
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
     }
+}
+
+/// What `actions.toml` says about an action: what the generated part
+/// cannot.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandAction {
+    name: String,
+    summary: String,
+    #[serde(default, rename = "param")]
+    params: Vec<HandParam>,
+    #[serde(default)]
+    documented_codes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandParam {
+    name: String,
+    #[serde(default)]
+    rule: Option<Rule>,
+    #[serde(default)]
+    max: Option<u64>,
+    #[serde(default, rename = "field")]
+    fields: Vec<HandParam>,
+}
+
+/// The wire type of a generated member, in the hand-written vocabulary.
+fn param_type(m: &Member) -> Result<ParamType, String> {
+    Ok(match (m.ty, m.array) {
+        (Type::String, false) => ParamType::String,
+        (Type::Integer, false) => ParamType::Integer,
+        (Type::Float, false) => ParamType::Float,
+        (Type::Boolean, false) => ParamType::Boolean,
+        (Type::Object, false) => ParamType::Object,
+        (Type::String, true) => ParamType::StringArray,
+        (Type::Integer, true) => ParamType::IntegerArray,
+        (Type::Object, true) => ParamType::ObjectArray,
+        (Type::Float | Type::Boolean, true) => {
+            return Err(format!("{}: {} has no ParamType", m.name, m.type_name()));
+        }
+    })
+}
+
+/// The generated members, each with the hand-written rule naming it; a
+/// hand-written entry that names no generated member is an error.
+fn params(members: &[Member], hand: &[HandParam], at: &str) -> Result<Vec<Param>, String> {
+    if let Some(stray) = hand
+        .iter()
+        .find(|h| !members.iter().any(|m| m.name == h.name))
+    {
+        return Err(format!(
+            "{at}.{}: no such parameter in generated/iai.json",
+            stray.name
+        ));
+    }
+    members
+        .iter()
+        .map(|m| {
+            let h = hand.iter().find(|h| h.name == m.name);
+            Ok(Param {
+                name: m.name.clone(),
+                ty: param_type(m)?,
+                required: m.required,
+                rule: h.and_then(|h| h.rule),
+                max: h.and_then(|h| h.max),
+                unsigned: m.unsigned,
+                fields: params(
+                    &m.fields,
+                    h.map_or(&[][..], |h| &h.fields),
+                    &format!("{at}.{}", m.name),
+                )?,
+            })
+        })
+        .collect()
+}
+
+fn merge(hand: HandAction, spec: &Spec) -> Result<Action, String> {
+    let Some(generated) = spec.action(&hand.name) else {
+        return Err(format!(
+            "{}: no such action in generated/iai.json",
+            hand.name
+        ));
+    };
+    let outputs = generated
+        .outputs
+        .iter()
+        .map(|m| {
+            Ok(Field {
+                name: m.name.clone(),
+                ty: param_type(m)?,
+                always: !m.nullable,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(Action {
+        params: params(&generated.params, &hand.params, &hand.name)?,
+        outputs,
+        name: hand.name,
+        summary: hand.summary,
+        documented_codes: hand.documented_codes,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,7 +243,7 @@ struct ErrorsFile {
 #[serde(deny_unknown_fields)]
 struct ActionsFile {
     #[serde(rename = "action")]
-    actions: Vec<Action>,
+    actions: Vec<HandAction>,
 }
 
 /// The error codes and actions, parsed from the data files.
@@ -171,9 +258,15 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("harness/api/errors.toml: {e}"));
     let actions: ActionsFile = toml::from_str(include_str!("actions.toml"))
         .unwrap_or_else(|e| panic!("harness/api/actions.toml: {e}"));
+    let actions = actions
+        .actions
+        .into_iter()
+        .map(|a| merge(a, Spec::get()))
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("harness/api/actions.toml: {e}"));
     Catalog {
         codes: errors.codes,
-        actions: actions.actions,
+        actions,
     }
 });
 
@@ -466,6 +559,67 @@ mod tests {
                 "DeleteFace",
             ]
         );
+    }
+
+    #[test]
+    fn the_iai_flag_marks_exactly_the_generated_registry() {
+        let flagged: BTreeSet<&str> = catalog()
+            .codes()
+            .iter()
+            .filter(|c| c.iai)
+            .map(|c| c.code.as_str())
+            .collect();
+        let registry: BTreeSet<&str> = Spec::get().codes.iter().map(String::as_str).collect();
+        assert_eq!(flagged, registry);
+    }
+
+    fn hand(text: &str) -> HandAction {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_hand_written_rule_for_a_parameter_the_data_lacks_is_refused() {
+        let stray = hand(
+            "name = \"DeletePerson\"\nsummary = \"s\"\n[[param]]\nname = \"PersonID\"\nrule = \"person_id\"\n",
+        );
+        assert_eq!(
+            merge(stray, Spec::get()).unwrap_err(),
+            "DeletePerson.PersonID: no such parameter in generated/iai.json"
+        );
+        let unknown = hand("name = \"DeletePeople\"\nsummary = \"s\"\n");
+        assert!(
+            merge(unknown, Spec::get())
+                .unwrap_err()
+                .contains("no such action")
+        );
+    }
+
+    #[test]
+    fn types_flags_members_and_outputs_come_from_the_generated_part() {
+        let base = hand("name = \"GetGroupList\"\nsummary = \"s\"\n");
+        let list = merge(base, Spec::get()).unwrap();
+        let limit = list.param("Limit").unwrap();
+        assert!(limit.unsigned && !limit.required && limit.max.is_none());
+        let outputs: Vec<_> = list
+            .outputs
+            .iter()
+            .map(|f| (f.name.as_str(), f.ty, f.always))
+            .collect();
+        assert_eq!(
+            outputs,
+            [
+                ("GroupInfos", ParamType::ObjectArray, true),
+                ("GroupNum", ParamType::Integer, false)
+            ]
+        );
+        let create = catalog().action("CreatePerson").unwrap();
+        let rules: Vec<_> = create
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), p.rule, p.max))
+            .collect();
+        assert_eq!(rules[0], ("GroupId", Some(Rule::GroupId), None));
+        assert_eq!(rules[9], ("NeedRotateDetection", None, Some(1)));
     }
 
     #[test]
