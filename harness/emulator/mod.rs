@@ -17,6 +17,7 @@
 
 mod actions;
 mod control;
+pub mod faces;
 mod faults;
 mod http;
 mod params;
