@@ -20,8 +20,10 @@ mod control;
 pub mod faces;
 mod faults;
 mod http;
+mod jobs;
 mod params;
 mod quirks;
+mod recognition;
 mod service;
 mod state;
 
