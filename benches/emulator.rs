@@ -1,6 +1,9 @@
-//! Load generator for the emulator, with a wiremock-rs anchor measured in
-//! the same run. Every request is signed for real (TC3, POST JSON) over
-//! keep-alive loopback connections.
+//! Load generator for the emulator, with two references measured in the
+//! same run on the same signed requests: a wiremock-rs anchor answering a
+//! fixed envelope, and the transport floor, a bare hyper server answering a
+//! fixed envelope with no routing or parsing (it only reads the body).
+//! Every request is signed for real (TC3, POST JSON) over keep-alive
+//! loopback connections.
 //!
 //! ```text
 //! cargo bench --bench emulator
@@ -8,7 +11,8 @@
 //! ```
 //!
 //! The emulator runs as the `serve` process (release build), so its RSS is
-//! its own; the wiremock anchor runs in this process on its own runtime.
+//! its own; the wiremock anchor and the floor run in this process, each on
+//! its own two-thread runtime.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -43,6 +47,46 @@ fn obj(v: Value) -> Map<String, Value> {
         Value::Object(m) => m,
         _ => Map::new(),
     }
+}
+
+/// The fixed envelope both references answer.
+const FIXED: &str = r#"{"Response":{"PersonName":"x","Gender":0,"FaceIds":[],"RequestId":"6faa05d0-287b-464e-8755-cf3e8d0c703d"}}"#;
+
+/// The transport floor: hyper's HTTP/1.1 server with keep-alive, reading
+/// each body and answering [`FIXED`]; no routing, no parsing, no state.
+async fn bare_hyper() -> String {
+    use http_body_util::{BodyExt, Full};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    |request: hyper::Request<hyper::body::Incoming>| async move {
+                        let _ = request.into_body().collect().await;
+                        let mut response = hyper::Response::new(Full::new(
+                            bytes::Bytes::from_static(FIXED.as_bytes()),
+                        ));
+                        response.headers_mut().insert(
+                            http::header::CONTENT_TYPE,
+                            http::HeaderValue::from_static("application/json"),
+                        );
+                        Ok::<_, std::convert::Infallible>(response)
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    url
 }
 
 struct Served(Child, String);
@@ -229,17 +273,27 @@ fn main() {
         .build()
         .expect("rt");
     let mock = wm_rt.block_on(async {
-        let server = wiremock::MockServer::builder().disable_request_recording().start().await;
+        let server = wiremock::MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
         wiremock::Mock::given(wiremock::matchers::any())
             .respond_with(
                 wiremock::ResponseTemplate::new(200)
                     .insert_header("Content-Type", "application/json")
-                    .set_body_raw(r#"{"Response":{"PersonName":"x","Gender":0,"FaceIds":[],"RequestId":"6faa05d0-287b-464e-8755-cf3e8d0c703d"}}"#, "application/json"),
+                    .set_body_raw(FIXED, "application/json"),
             )
             .mount(&server)
             .await;
         server
     });
+    // The floor, on its own runtime too.
+    let floor_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let floor_url = floor_rt.block_on(bare_hyper());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -253,6 +307,8 @@ fn main() {
         let get_plan: Plan = Arc::new(|_, _| vec![("GetPersonBaseInfo", json!({"PersonId": "bench-p"}))]);
         let mut anchor = load(&mock.uri(), &creds, workers, seconds, u64::MAX, Arc::clone(&get_plan)).await;
         println!("{}", anchor.line("anchor: wiremock-rs, Get plan"));
+        let mut floor = load(&floor_url, &creds, workers, seconds, u64::MAX, Arc::clone(&get_plan)).await;
+        println!("{}", floor.line("floor: bare hyper, Get plan"));
 
         control(&url, "/__emulator/seed", json!({"group_id": "bench-g", "prefix": "bench-p", "count": 0})).await;
         let client = Client::new(&url, creds.clone(), None).expect("client");
@@ -273,12 +329,19 @@ fn main() {
         // bodies to sign and send), so both sides do the same client work.
         let mut anchor_cycle = load(&mock.uri(), &creds, workers, seconds, u64::MAX, Arc::clone(&cycle)).await;
         println!("{}", anchor_cycle.line("anchor: wiremock-rs, cycle plan"));
+        let mut floor_cycle = load(&floor_url, &creds, workers, seconds, u64::MAX, Arc::clone(&cycle)).await;
+        println!("{}", floor_cycle.line("floor: bare hyper, cycle plan"));
         let mut cyc = load(&url, &creds, workers, seconds, u64::MAX, Arc::clone(&cycle)).await;
         println!("{}", cyc.line("emulator CreatePerson+DeletePerson"));
         println!(
             "throughput vs anchor (same requests): GetPersonBaseInfo {:.2}x, CreatePerson+DeletePerson {:.2}x",
             get.rps() / anchor.rps(),
             cyc.rps() / anchor_cycle.rps()
+        );
+        println!(
+            "throughput vs transport floor (bare hyper, same requests): GetPersonBaseInfo {:.2}x, CreatePerson+DeletePerson {:.2}x",
+            get.rps() / floor.rps(),
+            cyc.rps() / floor_cycle.rps()
         );
 
         // RSS across many requests of the cycle.
@@ -317,4 +380,5 @@ fn main() {
     });
     drop(served);
     wm_rt.block_on(async move { drop(mock) });
+    drop(floor_rt);
 }

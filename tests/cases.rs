@@ -263,8 +263,8 @@ fn main() {
                     .collect();
                 let name = "client_command::readme_example_adapter".to_string();
                 match client_target::python_sdk() {
-                    Ok(python) => trials.push(Trial::ignorable_test(name, move || {
-                        readme_example(python, example)
+                    Ok(found) => trials.push(Trial::ignorable_test(name, move || {
+                        readme_example(found.python, example)
                     })),
                     Err(why) => {
                         eprintln!("SKIP {name} (marked ignored): {why}");

@@ -119,6 +119,60 @@ fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The suite compiled into the library: `cases/` as it was at build time.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/bundled_cases.rs"));
+}
+
+/// The suite that ships inside the library (the crate's `cases/` at build
+/// time), read as [`discover`] reads a folder: the folders `suite.toml`
+/// lists, case names and `file` paths relative to `cases/`. An installed
+/// binary runs it from anywhere.
+pub fn bundled() -> Result<Discovered, LoadError> {
+    let root = Path::new("cases");
+    let suite = embedded::FILES
+        .iter()
+        .find(|(rel, _)| *rel == "suite.toml")
+        .map(|(_, text)| *text);
+    let folders = match suite {
+        Some(text) => Some(read_suite(text).map_err(|message| LoadError {
+            name: "suite".into(),
+            file: PathBuf::from("suite.toml"),
+            message,
+        })?),
+        None => None,
+    };
+    // In the manifest's order of folders, as `discover` reads them.
+    let in_folder = |folder: Option<&str>| -> Vec<&'static (&'static str, &'static str)> {
+        embedded::FILES
+            .iter()
+            .filter(|(rel, _)| {
+                *rel != "suite.toml" && folder.is_none_or(|f| rel.starts_with(&format!("{f}/")))
+            })
+            .collect()
+    };
+    let files: Vec<&(&str, &str)> = match &folders {
+        Some(folders) => folders
+            .iter()
+            .flat_map(|f| in_folder(Some(f.as_str())))
+            .collect(),
+        None => in_folder(None),
+    };
+    Ok(load_all(
+        files.into_iter().map(|(rel, text)| {
+            let rel = PathBuf::from(rel);
+            (root.join(&rel), rel, Ok((*text).to_string()))
+        }),
+        root,
+    ))
+}
+
+fn read_suite(text: &str) -> Result<Vec<String>, String> {
+    toml::from_str::<Suite>(text)
+        .map(|s| s.folders)
+        .map_err(|e| e.to_string())
+}
+
 /// Finds and loads every case under `root`.
 ///
 /// When `root/suite.toml` exists, only the folders it lists are read;
@@ -135,8 +189,8 @@ pub fn discover(root: &Path) -> Result<Discovered, LoadError> {
     let dirs: Vec<PathBuf> = if manifest.is_file() {
         let text =
             std::fs::read_to_string(&manifest).map_err(|e| fail(&manifest, e.to_string()))?;
-        let suite: Suite = toml::from_str(&text).map_err(|e| fail(&manifest, e.to_string()))?;
-        suite.folders.iter().map(|f| root.join(f)).collect()
+        let folders = read_suite(&text).map_err(|e| fail(&manifest, e))?;
+        folders.iter().map(|f| root.join(f)).collect()
     } else {
         vec![root.to_path_buf()]
     };
@@ -149,11 +203,25 @@ pub fn discover(root: &Path) -> Result<Discovered, LoadError> {
             )
         })?;
     }
+    Ok(load_all(
+        files.into_iter().map(|file| {
+            let rel = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
+            let text = std::fs::read_to_string(&file).map_err(|e| e.to_string());
+            (file, rel, text)
+        }),
+        root,
+    ))
+}
+
+/// Loads files given as (path, path relative to the cases root, text).
+fn load_all(
+    files: impl Iterator<Item = (PathBuf, PathBuf, Result<String, String>)>,
+    root: &Path,
+) -> Discovered {
     let mut found = Discovered::default();
-    for file in files {
+    for (file, rel, text) in files {
         let name = name_of(root, &file);
-        let rel = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
-        match load(&file, &name, &rel) {
+        match text.and_then(|text| parse(&text, &name, &rel)) {
             Ok(cases) => found.cases.extend(cases),
             Err(message) => found.errors.push(LoadError {
                 name,
@@ -172,13 +240,7 @@ pub fn discover(root: &Path) -> Result<Discovered, LoadError> {
             });
         }
     }
-    Ok(found)
-}
-
-/// Loads one file: a single case, or the cases of a table.
-fn load(path: &Path, name: &str, rel: &Path) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    parse(&text, name, rel)
+    found
 }
 
 /// Parses the text of a case or table file. `name` is the case name (or the
@@ -206,6 +268,26 @@ mod tests {
 
     fn one(text: &str) -> Result<Vec<Case>, String> {
         parse(text, "t::case", Path::new("t/case.toml"))
+    }
+
+    /// The embedded suite is the folder's suite: the same cases, in the
+    /// same order, with the same names and file paths.
+    #[test]
+    fn the_bundled_suite_is_the_cases_folder() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+        let folder = discover(&root).unwrap();
+        let bundled = bundled().unwrap();
+        let names = |d: &Discovered| {
+            d.cases
+                .iter()
+                .map(|c| (c.name.clone(), c.file.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(folder.errors.is_empty() && bundled.errors.is_empty());
+        assert!(folder.cases.len() > 80, "{}", folder.cases.len());
+        assert_eq!(names(&bundled), names(&folder));
+        // signing/ is not a case folder (suite.toml does not list it)
+        assert!(bundled.cases.iter().all(|c| !c.name.starts_with("signing")));
     }
 
     #[test]

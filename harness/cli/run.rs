@@ -33,7 +33,8 @@ pub(crate) struct RunArgs {
     /// playing the server.
     #[arg(long, env = "IAI_TARGET", default_value = "emulator")]
     target: String,
-    /// The cases directory [default: ./cases, else the crate's cases/].
+    /// A folder of your own case files (see cases/README.md) [default: the
+    /// suite built into the binary].
     #[arg(long)]
     cases: Option<PathBuf>,
     /// Run only the cases whose name contains TEXT.
@@ -44,8 +45,8 @@ pub(crate) struct RunArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// How many cases run at once.
-    #[arg(long, default_value_t = 64)]
+    /// How many cases run at once (at least 1).
+    #[arg(long, default_value_t = 64, value_parser = at_least_one)]
     concurrency: usize,
     #[command(flatten)]
     live: LiveArgs,
@@ -106,30 +107,60 @@ impl LiveArgs {
     }
 }
 
-/// `./cases`, else the crate's own `cases/`.
-fn cases_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    if let Some(dir) = given {
-        if !dir.is_dir() {
-            bail!(
-                "--cases {}: not a directory; point it at a folder of case files such as cases/",
-                dir.display()
-            );
+/// `--concurrency`: a whole number, 1 or more.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("the minimum is 1 (one case at a time)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number; give 1 or more")),
+    }
+}
+
+/// `--out FILE` must be writable before anything is sent: a live run's
+/// requests are spent by the time the report is written. The file is
+/// created to prove it, and removed again if it did not exist.
+fn check_out(path: &std::path::Path) -> anyhow::Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("--out {}: cannot write the report there", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// The exit code of a run stopped by a signal: 128 + its number.
+const SIGINT_EXIT: u8 = 130;
+const SIGTERM_EXIT: u8 = 143;
+
+/// The cases of `--cases DIR`, else the suite built into the binary.
+fn load_cases(given: Option<&PathBuf>) -> anyhow::Result<(case::Discovered, String)> {
+    match given {
+        Some(dir) => {
+            if !dir.is_dir() {
+                bail!(
+                    "--cases {}: not a directory; point it at a folder of case files such as cases/",
+                    dir.display()
+                );
+            }
+            let found = case::discover(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok((found, dir.display().to_string()))
         }
-        return Ok(dir);
+        None => {
+            let found = case::bundled().map_err(|e| anyhow::anyhow!("the built-in suite: {e}"))?;
+            Ok((found, "the built-in suite".to_string()))
+        }
     }
-    let local = PathBuf::from("cases");
-    if local.is_dir() {
-        return Ok(local);
-    }
-    let bundled = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases");
-    if bundled.is_dir() {
-        return Ok(bundled);
-    }
-    bail!("no cases/ folder here; pass --cases DIR")
 }
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let options = args.live.options()?;
+    if let Some(out) = &args.out {
+        check_out(out)?;
+    }
     let adapter = Adapter::from_spec(&args.target)
         .transpose()
         .context("--target (or IAI_TARGET)")?;
@@ -143,8 +174,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             other => other.context("--target (or IAI_TARGET)")?,
         },
     };
-    let dir = cases_dir(args.cases)?;
-    let found = case::discover(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(note) = adapter.as_ref().and_then(Adapter::note) {
+        eprintln!("{note}");
+    }
+    let (found, source) = load_cases(args.cases.as_ref())?;
     let mut cases = found.cases;
     let mut load_errors = found.errors;
     if let Some(filter) = &args.filter {
@@ -158,7 +191,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 .as_deref()
                 .map(|f| format!(" {f:?}"))
                 .unwrap_or_default(),
-            dir.display()
+            source
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -167,18 +200,34 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let human = args.format == Format::Human && args.out.is_none();
     let report = runtime.block_on(async {
+        // From here on Ctrl-C and SIGTERM end the run with a word and cleanup.
+        let stop = Stop::listen();
         if let Some(adapter) = adapter {
-            return anyhow::Ok(Ok((
-                run_client(adapter, cases, load_errors, args.concurrency, human).await,
-                None,
-            )));
+            let client = run_client(adapter, cases, load_errors, args.concurrency, human);
+            return tokio::select! {
+                report = client => anyhow::Ok(Ok((report, None))),
+                code = stop.stopped() => {
+                    eprintln!("interrupted: the client run stopped");
+                    anyhow::Ok(Err(ExitCode::from(code)))
+                }
+            };
         }
-        let session = if options.replay.is_some() {
-            Session::offline()
-        } else {
-            Session::start(&target).await?
+        let start = async {
+            let session = if options.replay.is_some() {
+                Session::offline()
+            } else {
+                Session::start(&target).await?
+            };
+            let floor = session.round_trip(64).await;
+            anyhow::Ok((session, floor))
         };
-        let floor = session.round_trip(64).await;
+        let (session, floor) = tokio::select! {
+            started = start => started?,
+            code = stop.stopped() => {
+                eprintln!("interrupted while connecting to the target: no case ran");
+                return anyhow::Ok(Err(ExitCode::from(code)));
+            }
+        };
         let runner = Arc::new(Runner::with_options(session, &options)?);
         if let Some(guard) = runner.guard() {
             eprintln!(
@@ -210,9 +259,13 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         });
         // The ledger is emptied however the run ends: done, failed,
         // panicked, or stopped by Ctrl-C / SIGTERM.
+        let mut stopped_by = None;
         let ended = tokio::select! {
             joined = &mut task => Some(joined),
-            () = stop_signal() => None,
+            code = stop.stopped() => {
+                stopped_by = Some(code);
+                None
+            }
         };
         if ended.is_none() {
             task.abort();
@@ -224,7 +277,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             report_cleanup(guard, &left);
         }
         let results = match ended {
-            None => return anyhow::Ok(Err(ExitCode::from(130))),
+            None => {
+                let code = stopped_by.unwrap_or(SIGINT_EXIT);
+                return anyhow::Ok(Err(ExitCode::from(code)));
+            }
             Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Some(Err(e)) => bail!("the run ended abnormally: {e}"),
             Some(Ok(results)) => results,
@@ -300,26 +356,59 @@ fn report_cleanup(guard: &live::Guard, left: &[(live::Entry, String)]) {
     }
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop_signal() {
+/// Ctrl-C or SIGTERM, listened for once for the whole run.
+struct Stop(tokio::sync::watch::Receiver<Option<u8>>);
+
+impl Stop {
+    /// Installs the handlers now (so a signal from here on is never the
+    /// default, silent kill) and watches for the first one.
+    fn listen() -> Self {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        let first = stop_signal();
+        tokio::spawn(async move {
+            let _ = tx.send(Some(first.await));
+        });
+        Self(rx)
+    }
+
+    /// The exit code of the first signal (130 for SIGINT, 143 for SIGTERM).
+    async fn stopped(&self) -> u8 {
+        let mut rx = self.0.clone();
+        match rx.wait_for(Option::is_some).await {
+            Ok(code) => code.unwrap_or(SIGINT_EXIT),
+            // the listener ended without a signal: never stop
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
+
+/// Registers for Ctrl-C and SIGTERM at once; the future gives the
+/// conventional exit code of the first to arrive.
+fn stop_signal() -> impl Future<Output = u8> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => tokio::select! {
+                    _ = int.recv() => SIGINT_EXIT,
+                    _ = term.recv() => SIGTERM_EXIT,
+                },
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    SIGINT_EXIT
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async move {
+            let _ = tokio::signal::ctrl_c().await;
+            SIGINT_EXIT
+        }
     }
 }
 

@@ -5,14 +5,29 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use iai_conformance::emulator::{Config, Emulator, FaultSpec, Quirk};
-use iai_conformance::sign::Credentials;
+use iai_conformance::emulator::{Config, Emulator, FaultSpec, MIN_CONTROL_TOKEN, Quirk};
+use iai_conformance::sign::{Credentials, Secret};
 
 #[derive(clap::Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port.
+    /// Address to listen on; port 0 picks a free port. An address that is
+    /// not loopback needs `--allow-remote` and `--control-token`.
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
+    /// Allow `--listen` on an address that is not loopback (reachable from
+    /// the network); requires `--control-token`.
+    #[arg(long, requires = "control_token")]
+    allow_remote: bool,
+    /// A token of at least 16 characters that every control API request
+    /// (`/__emulator/*`, but the challenge) must carry as
+    /// `Authorization: Bearer TOKEN`. Never printed.
+    #[arg(
+        long,
+        env = "IAI_EMULATOR_CONTROL_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    control_token: Option<String>,
     /// An accepted credential, `ID:KEY` or `ID:KEY:TOKEN`; repeatable.
     /// Without one, a pair is generated and printed once at startup.
     #[arg(long = "credential", value_name = "ID:KEY[:TOKEN]", value_parser = parse_credential)]
@@ -46,6 +61,19 @@ fn parse_rate(s: &str) -> Result<u32, String> {
 }
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        anyhow::bail!(
+            "refusing to listen on {}: it is not a loopback address, so the emulator and its \
+             control API would be reachable from the network; pass --allow-remote with \
+             --control-token TOKEN (or IAI_EMULATOR_CONTROL_TOKEN) to protect the control API",
+            args.listen
+        );
+    }
+    if let Some(token) = &args.control_token
+        && token.len() < MIN_CONTROL_TOKEN
+    {
+        anyhow::bail!("--control-token must have at least {MIN_CONTROL_TOKEN} characters");
+    }
     let generated = args.credentials.is_empty();
     let config = Config {
         credentials: if generated {
@@ -56,6 +84,8 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         faults: args.faults,
         rate_limit: args.rate_limit,
         quirks: args.quirks,
+        control_token: args.control_token.map(Secret::new),
+        ..Config::default()
     };
     let config_quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()

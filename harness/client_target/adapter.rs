@@ -37,7 +37,11 @@ pub enum Adapter {
     /// Our own client, in-process.
     Rust,
     /// The official Python SDK, with this interpreter.
-    PythonSdk { python: PathBuf },
+    PythonSdk {
+        python: PathBuf,
+        /// Where the interpreter was found.
+        source: PythonSource,
+    },
     /// Any command speaking the adapter protocol.
     Command(String),
 }
@@ -52,6 +56,10 @@ pub enum AdapterError {
     EmptyCommand,
     #[error("{0}")]
     NoPythonSdk(String),
+    #[error(
+        "client:command: {0:?} is not a command here (no such file, not executable, or not on PATH)"
+    )]
+    CommandNotFound(String),
 }
 
 impl Adapter {
@@ -60,9 +68,14 @@ impl Adapter {
         let rest = spec.trim().strip_prefix("client:")?;
         Some(match rest {
             "rust" => Ok(Self::Rust),
-            "python-sdk" => python_sdk().map(|python| Self::PythonSdk { python }),
+            "python-sdk" => python_sdk().map(|found| Self::PythonSdk {
+                python: found.python,
+                source: found.source,
+            }),
             _ => match rest.strip_prefix("command:") {
-                Some(cmd) if !cmd.trim().is_empty() => Ok(Self::Command(cmd.to_string())),
+                Some(cmd) if !cmd.trim().is_empty() => {
+                    check_command(cmd).map(|()| Self::Command(cmd.to_string()))
+                }
                 Some(_) => Err(AdapterError::EmptyCommand),
                 None => Err(AdapterError::Unknown(rest.to_string())),
             },
@@ -86,6 +99,19 @@ impl Adapter {
         }
     }
 
+    /// Which interpreter a `python-sdk` adapter runs, and where it was
+    /// found; `None` for the others.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Self::PythonSdk { python, source } => Some(format!(
+                "client:python-sdk: using {} (from {})",
+                python.display(),
+                source.as_str()
+            )),
+            _ => None,
+        }
+    }
+
     /// Whether each call starts a process (bounds the concurrency).
     pub fn spawns(&self) -> bool {
         !matches!(self, Self::Rust)
@@ -100,7 +126,7 @@ impl Adapter {
     ) -> Result<Returned, String> {
         match self {
             Self::Rust => Ok(call_rust(input).await),
-            Self::PythonSdk { python } => {
+            Self::PythonSdk { python, .. } => {
                 let mut cmd = tokio::process::Command::new(python);
                 cmd.arg("-c").arg(PYTHON_SDK_ADAPTER);
                 run_process(cmd, input, deadline).await
@@ -114,36 +140,113 @@ impl Adapter {
     }
 }
 
-/// The interpreter that has the official Python SDK: `$IAI_PYTHON`, else
-/// `.venv-sdk/bin/python` here or in the crate.
-pub fn python_sdk() -> Result<PathBuf, AdapterError> {
-    let candidates: Vec<PathBuf> = match std::env::var_os("IAI_PYTHON") {
-        Some(p) if !p.is_empty() => vec![PathBuf::from(p)],
-        _ => vec![
-            PathBuf::from(".venv-sdk/bin/python"),
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-sdk/bin/python"),
-        ],
+/// A `command:` adapter's first word must name something `sh` can run (a
+/// file, a program on PATH, a builtin), so a typo is one configuration
+/// error instead of a failure in every case. A first word that is quoted
+/// or sets a variable is left to the shell.
+fn check_command(cmd: &str) -> Result<(), AdapterError> {
+    let Some(word) = cmd.split_whitespace().next() else {
+        return Err(AdapterError::EmptyCommand);
     };
-    for python in &candidates {
-        let found = std::process::Command::new(python)
-            .args(["-c", "import tencentcloud.iai.v20200303.iai_client"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if found {
-            return Ok(python.clone());
+    if word.contains(['=', '\'', '"', '$', '`', '(']) {
+        return Ok(());
+    }
+    let found = std::process::Command::new("sh")
+        .args(["-c", "command -v -- \"$1\"", "sh", word])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        Ok(())
+    } else {
+        Err(AdapterError::CommandNotFound(word.to_string()))
+    }
+}
+
+/// Where the Python with the official SDK was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PythonSource {
+    /// `$IAI_PYTHON`.
+    Env,
+    /// `.venv-sdk/bin/python` in the working directory.
+    Venv,
+    /// `python3` on `PATH`.
+    Path,
+}
+
+impl PythonSource {
+    /// How the source is named in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Env => "IAI_PYTHON",
+            Self::Venv => ".venv-sdk in the working directory",
+            Self::Path => "python3 on PATH",
         }
     }
+}
+
+/// A Python interpreter that imports the official SDK.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundPython {
+    pub python: PathBuf,
+    pub source: PythonSource,
+}
+
+/// The module every candidate must import.
+const SDK_MODULE: &str = "tencentcloud.iai.v20200303.iai_client";
+/// The venv the README tells a user to make, relative to the working directory.
+const VENV_PYTHON: &str = ".venv-sdk/bin/python";
+
+/// The interpreter that has the official Python SDK: the first of
+/// `$IAI_PYTHON`, `.venv-sdk/bin/python` in the working directory and
+/// `python3` on `PATH` that imports it.
+pub fn python_sdk() -> Result<FoundPython, AdapterError> {
+    find_python(
+        std::env::var_os("IAI_PYTHON").filter(|p| !p.is_empty()),
+        imports_sdk,
+    )
+}
+
+/// Whether `python` runs and imports the SDK.
+fn imports_sdk(python: &std::path::Path) -> bool {
+    std::process::Command::new(python)
+        .args(["-c", &format!("import {SDK_MODULE}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The search, with the environment and the import check given (for tests).
+fn find_python(
+    env: Option<std::ffi::OsString>,
+    imports: impl Fn(&std::path::Path) -> bool,
+) -> Result<FoundPython, AdapterError> {
+    let mut tried = Vec::new();
+    let candidates = [
+        env.map(|p| (PathBuf::from(p), PythonSource::Env)),
+        Some((PathBuf::from(VENV_PYTHON), PythonSource::Venv)),
+        Some((PathBuf::from("python3"), PythonSource::Path)),
+    ];
+    for (python, source) in candidates.into_iter().flatten() {
+        if imports(&python) {
+            return Ok(FoundPython { python, source });
+        }
+        tried.push(match source {
+            // The user's own setting: naming it is no leak.
+            PythonSource::Env => format!("IAI_PYTHON={}", python.display()),
+            PythonSource::Venv => format!("./{VENV_PYTHON}"),
+            PythonSource::Path => "python3 on PATH".to_string(),
+        });
+    }
     Err(AdapterError::NoPythonSdk(format!(
-        "no Python with the official SDK ({}): set IAI_PYTHON, or run \
-         `python3 -m venv .venv-sdk && .venv-sdk/bin/pip install -r tests/python/requirements.txt`",
-        candidates
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        "no Python imports the official SDK ({SDK_MODULE}); tried {}: set IAI_PYTHON to a \
+         Python that has it, or run `python3 -m venv .venv-sdk && .venv-sdk/bin/pip install \
+         tencentcloud-sdk-python-iai` here",
+        tried.join(", ")
     )))
 }
 
@@ -369,6 +472,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn python_is_looked_for_in_order_and_the_refusal_names_no_build_folder() {
+        let only =
+            |wanted: &'static str| move |p: &std::path::Path| p == std::path::Path::new(wanted);
+        let found = find_python(
+            Some("/opt/py/bin/python".into()),
+            only("/opt/py/bin/python"),
+        )
+        .unwrap();
+        assert_eq!(found.source, PythonSource::Env);
+        // a set IAI_PYTHON without the SDK falls through to the venv, then PATH
+        let found = find_python(Some("/opt/py/bin/python".into()), only(VENV_PYTHON)).unwrap();
+        assert_eq!(found.source, PythonSource::Venv);
+        let found = find_python(None, only("python3")).unwrap();
+        assert_eq!(
+            (found.source, found.python),
+            (PythonSource::Path, PathBuf::from("python3"))
+        );
+        let err = find_python(None, |_| false).unwrap_err().to_string();
+        assert!(
+            err.contains("./.venv-sdk/bin/python") && err.contains("python3 on PATH"),
+            "{err}"
+        );
+        assert!(!err.contains(env!("CARGO_MANIFEST_DIR")), "{err}");
+        let err = find_python(Some("/opt/py".into()), |_| false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("IAI_PYTHON=/opt/py"), "{err}");
+    }
+
+    #[test]
     fn parses_the_client_targets() {
         assert!(Adapter::from_spec("emulator").is_none());
         assert!(matches!(
@@ -376,8 +509,25 @@ mod tests {
             Some(Ok(Adapter::Rust))
         ));
         assert!(matches!(
-            Adapter::from_spec("client:command:./a b"),
-            Some(Ok(Adapter::Command(c))) if c == "./a b"
+            Adapter::from_spec("client:command:sh ./a b"),
+            Some(Ok(Adapter::Command(c))) if c == "sh ./a b"
+        ));
+        assert!(matches!(
+            Adapter::from_spec("client:command:/nonexistent/adapter --flag"),
+            Some(Err(AdapterError::CommandNotFound(w))) if w == "/nonexistent/adapter"
+        ));
+        assert!(matches!(
+            Adapter::from_spec("client:command:no-such-adapter-xyz"),
+            Some(Err(AdapterError::CommandNotFound(_)))
+        ));
+        // builtins and variable assignments are the shell's business
+        assert!(matches!(
+            Adapter::from_spec("client:command:cd / && ./x"),
+            Some(Ok(_))
+        ));
+        assert!(matches!(
+            Adapter::from_spec("client:command:A=1 ./x"),
+            Some(Ok(_))
         ));
         assert!(matches!(
             Adapter::from_spec("client:command:"),

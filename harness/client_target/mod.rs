@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub use adapter::{Adapter, AdapterError, PYTHON_SDK_ADAPTER, Returned, ReturnedError, python_sdk};
+pub use adapter::{
+    Adapter, AdapterError, FoundPython, PYTHON_SDK_ADAPTER, PythonSource, Returned, ReturnedError,
+    python_sdk,
+};
 pub use reply::{ErrorKind, Expected};
 
 use crate::api::{self, Catalog};

@@ -30,7 +30,10 @@ pub(crate) fn handle(
         ("GET", "/__emulator/challenge") => challenge(svc, query),
         ("POST", "/__emulator/faults") => match body_json::<FaultSpec>(body) {
             Ok(spec) => match spec.validate() {
-                Ok(()) => (200, json!({ "id": svc.faults.add(spec) })),
+                Ok(()) => match svc.faults.try_add(spec) {
+                    Ok(id) => (200, json!({ "id": id })),
+                    Err(e) => bad(e),
+                },
                 Err(e) => bad(e),
             },
             Err(r) => r,
@@ -91,19 +94,7 @@ pub(crate) fn handle(
                 "seed-".into()
             }
             match body_json::<Body>(body) {
-                Ok(b) if b.count <= 5_000_000 => {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_millis() as u64);
-                    let added = svc.state.lock().unwrap_or_else(|e| e.into_inner()).seed(
-                        &b.group_id,
-                        &b.prefix,
-                        b.count,
-                        now,
-                    );
-                    (200, json!({ "added": added }))
-                }
-                Ok(_) => bad("count is limited to 5000000"),
+                Ok(b) => seed(svc, &b.group_id, &b.prefix, b.count),
                 Err(r) => r,
             }
         }
@@ -114,6 +105,41 @@ pub(crate) fn handle(
         _ => return None,
     };
     Some(reply)
+}
+
+/// The most persons one seed call adds.
+pub(crate) const MAX_SEED: u64 = 1_000_000;
+/// Seeding never grows the library past this many persons (about 0.7 GB).
+pub(crate) const MAX_SEEDED_LIBRARY: u64 = 2_000_000;
+
+/// `POST /__emulator/seed`, bounded: `count` up to [`MAX_SEED`], the
+/// library up to [`MAX_SEEDED_LIBRARY`] persons, valid IDs.
+fn seed(svc: &Service, group_id: &str, prefix: &str, count: u64) -> Reply {
+    use crate::api::validate::{IdKind, check_id};
+    if count > MAX_SEED {
+        return bad(format!("count may be at most {MAX_SEED}, got {count}"));
+    }
+    if check_id(IdKind::Group, group_id).is_err() {
+        return bad("group_id must be 1 to 64 bytes of letters, digits and -%@#&_");
+    }
+    let last = format!("{prefix}{}", count.saturating_sub(1));
+    if check_id(IdKind::Person, &last).is_err() {
+        return bad(
+            "prefix followed by the person number must be a PersonId: 1 to 64 bytes of letters, digits and -%@#&_",
+        );
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut state = svc.state.lock().unwrap_or_else(|e| e.into_inner());
+    let persons = state.counts().1 as u64;
+    if persons.saturating_add(count) > MAX_SEEDED_LIBRARY {
+        return bad(format!(
+            "seeding may grow the library to at most {MAX_SEEDED_LIBRARY} persons; it holds {persons}"
+        ));
+    }
+    let added = state.seed(group_id, prefix, count, now);
+    (200, json!({ "added": added }))
 }
 
 /// `GET /__emulator/challenge?secret_id=ID&nonce=N`: the proof that this

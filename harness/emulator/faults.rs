@@ -52,7 +52,22 @@ pub enum FaultError {
     ZeroCount,
     #[error("cannot parse the fault spec: {0}")]
     Syntax(String),
+    #[error("the action {0:?} is not an iai action")]
+    UnknownAction(String),
+    #[error("latency_ms may be at most {MAX_LATENCY_MS}, got {0}")]
+    Latency(u64),
+    #[error("{0} may have at most {MAX_FAULT_TEXT} bytes")]
+    TooLong(&'static str),
+    #[error("at most {MAX_FAULTS} faults may be in force; clear some first")]
+    TooMany,
 }
+
+/// The largest latency of one fault, and of all faults on one call: 10 minutes.
+pub const MAX_LATENCY_MS: u64 = 600_000;
+/// The most faults in force at once.
+pub const MAX_FAULTS: usize = 1000;
+/// The longest `person_id` or `message`, bytes.
+pub const MAX_FAULT_TEXT: usize = 1024;
 
 impl FaultSpec {
     /// Checks the spec: a catalog code or a latency, sane numbers.
@@ -62,6 +77,31 @@ impl FaultSpec {
         }
         if !self.code.is_empty() && Catalog::get().code(&self.code).is_none() {
             return Err(FaultError::UnknownCode(self.code.clone()));
+        }
+        if let Some(action) = &self.action
+            && Catalog::get().action(action).is_none()
+            && !super::actions::NOT_COVERED.contains(&action.as_str())
+        {
+            return Err(FaultError::UnknownAction(action.chars().take(64).collect()));
+        }
+        if let Some(ms) = self.latency_ms
+            && ms > MAX_LATENCY_MS
+        {
+            return Err(FaultError::Latency(ms));
+        }
+        if self
+            .person_id
+            .as_ref()
+            .is_some_and(|p| p.len() > MAX_FAULT_TEXT)
+        {
+            return Err(FaultError::TooLong("person_id"));
+        }
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|m| m.len() > MAX_FAULT_TEXT)
+        {
+            return Err(FaultError::TooLong("message"));
         }
         if let Some(p) = self.probability
             && !(0.0..=1.0).contains(&p)
@@ -167,6 +207,14 @@ impl Faults {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Adds a validated fault; returns its id, or refuses past [`MAX_FAULTS`].
+    pub(crate) fn try_add(&self, spec: FaultSpec) -> Result<u64, FaultError> {
+        if self.lock().1.len() >= MAX_FAULTS {
+            return Err(FaultError::TooMany);
+        }
+        Ok(self.add(spec))
+    }
+
     /// Adds a validated fault; returns its id.
     pub(crate) fn add(&self, spec: FaultSpec) -> u64 {
         let mut g = self.lock();
@@ -227,7 +275,10 @@ impl Faults {
             if let Some(n) = a.remaining.as_mut() {
                 *n -= 1;
             }
-            hit.latency += Duration::from_millis(a.spec.latency_ms.unwrap_or(0));
+            hit.latency = hit
+                .latency
+                .saturating_add(Duration::from_millis(a.spec.latency_ms.unwrap_or(0)))
+                .min(Duration::from_millis(MAX_LATENCY_MS));
             if hit.code.is_none() && !a.spec.code.is_empty() {
                 hit.code = Some((a.spec.code.clone(), a.spec.message.clone()));
             }
@@ -401,6 +452,38 @@ mod tests {
         );
         assert_eq!(f.take("DeletePerson", Some("p1")), Hit::default());
         assert!(f.is_empty());
+    }
+
+    #[test]
+    fn bounds_latency_actions_and_the_number_of_faults() {
+        let huge = FaultSpec {
+            latency_ms: Some(u64::MAX),
+            ..FaultSpec::default()
+        };
+        assert_eq!(huge.validate(), Err(FaultError::Latency(u64::MAX)));
+        assert!(matches!(
+            FaultSpec::parse("code=InternalError,action=NoSuchAction"),
+            Err(FaultError::UnknownAction(_))
+        ));
+        assert!(FaultSpec::parse("code=InternalError,action=SearchPersons").is_ok());
+        let f = Faults::default();
+        for _ in 0..MAX_FAULTS {
+            f.try_add(FaultSpec {
+                latency_ms: Some(MAX_LATENCY_MS),
+                ..FaultSpec::default()
+            })
+            .unwrap();
+        }
+        assert_eq!(f.try_add(FaultSpec::default()), Err(FaultError::TooMany));
+        // Even unvalidated specs cannot overflow the sum.
+        f.clear();
+        for _ in 0..3 {
+            f.add(huge.clone());
+        }
+        assert_eq!(
+            f.take("GetGroupList", None).latency,
+            Duration::from_millis(MAX_LATENCY_MS)
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@
 mod actions;
 mod control;
 mod faults;
+mod handle;
 mod http;
 mod params;
 mod quirks;
@@ -26,13 +27,15 @@ mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::sign::{Credentials, KeyStore};
+use crate::sign::{Credentials, KeyStore, Secret};
 
-pub use faults::{FaultError, FaultSpec};
+pub use faults::{FaultError, FaultSpec, MAX_FAULT_TEXT, MAX_FAULTS, MAX_LATENCY_MS};
+pub use handle::ControlError;
 pub use quirks::Quirk;
 
 /// How to run an emulator.
@@ -46,38 +49,110 @@ pub struct Config {
     pub rate_limit: Option<u32>,
     /// Deliberate deviations, to prove the suite catches each (none by default).
     pub quirks: Vec<Quirk>,
+    /// Timeouts and the connection cap of the transport.
+    pub limits: Limits,
+    /// When set, every `/__emulator/*` request must carry
+    /// `Authorization: Bearer <token>`. Required to listen on an address
+    /// that is not loopback.
+    pub control_token: Option<Secret>,
 }
 
 impl Default for Config {
-    /// One freshly generated credential pair, no faults, no rate limit.
+    /// One freshly generated credential pair, no faults, no rate limit,
+    /// the default limits, no control token.
     fn default() -> Self {
         Self {
             credentials: vec![Credentials::generate()],
             faults: Vec::new(),
             rate_limit: None,
             quirks: Vec::new(),
+            limits: Limits::default(),
+            control_token: None,
         }
     }
 }
+
+/// The transport's limits (see "Transport" in `harness/emulator/README.md`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Time a connection has to send a complete header block, counted from
+    /// when the server starts waiting for it (so it is also how long an idle
+    /// keep-alive connection stays open); then it is closed.
+    pub header_timeout: Duration,
+    /// Longest pause while a body is being received; a body that stalls
+    /// longer is answered `InvalidParameter` and the connection closed.
+    pub body_timeout: Duration,
+    /// Connections held at once. At the cap, a new connection closes the
+    /// connection that has been idle longest (no request in progress). It
+    /// is lowered to fit the process's open-file limit.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    /// 30 s for headers, 10 s of body silence, 4,096 connections.
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+        }
+    }
+}
+
+/// Why [`Emulator::start`] refuses an address.
+fn check_listen(listen: SocketAddr, token: Option<&Secret>) -> std::io::Result<()> {
+    match token {
+        _ if listen.ip().is_loopback()
+            && token.is_none_or(|t| t.expose().len() >= MIN_CONTROL_TOKEN) =>
+        {
+            Ok(())
+        }
+        Some(t) if t.expose().len() >= MIN_CONTROL_TOKEN => Ok(()),
+        Some(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("a control token must have at least {MIN_CONTROL_TOKEN} characters"),
+        )),
+        None => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "refusing to listen on {listen}: it is not a loopback address and the control API \
+                 would be open to the network; set a control token to protect it"
+            ),
+        )),
+    }
+}
+
+/// The shortest control token accepted.
+pub const MIN_CONTROL_TOKEN: usize = 16;
 
 /// A running emulator.
 #[derive(Debug)]
 pub struct Emulator {
     url: String,
     credentials: Credentials,
+    /// The control token, when the control API requires one.
+    control_token: Option<Secret>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl Emulator {
     /// Binds `listen` (`127.0.0.1:0` for an ephemeral port) and serves in
-    /// the background until [`Emulator::shutdown`].
+    /// the background until [`Emulator::shutdown`]. An address that is not
+    /// loopback needs [`Config::control_token`].
     pub async fn start(config: Config, listen: SocketAddr) -> std::io::Result<Emulator> {
+        check_listen(listen, config.control_token.as_ref())?;
         let mut credentials = config.credentials;
         if credentials.is_empty() {
             credentials.push(Credentials::generate());
         }
         let first = credentials[0].clone();
+        if config.faults.len() > faults::MAX_FAULTS {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                FaultError::TooMany,
+            ));
+        }
         for spec in &config.faults {
             spec.validate()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -89,20 +164,14 @@ impl Emulator {
         }
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let app = axum::Router::new()
-            .fallback(http::handle)
-            .with_state(Arc::new(svc));
+        let control_token = config.control_token.clone();
+        let shared = Arc::new(http::Shared::new(svc, config.control_token, &config.limits));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(http::serve(listener, shared, config.limits, stopped));
         Ok(Emulator {
             url: format!("http://{addr}"),
             credentials: first,
+            control_token,
             stop,
             task,
         })

@@ -485,7 +485,7 @@ async fn sigterm_midway_deletes_what_the_run_created() {
         .unwrap();
     assert!(term.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(143), "{}", text(&out));
     let ids = served.ids().await;
     assert_eq!(
         ids.iter()

@@ -1,6 +1,8 @@
 //! The integration suite: one test binary, one module per area.
 
 mod catalog;
+mod cli;
+mod embedding;
 mod emulator;
 mod live;
 mod person_id;

@@ -6,6 +6,7 @@ mod control;
 mod fuzz;
 mod process;
 mod protocol;
+mod transport;
 
 use iai_conformance::api::shape;
 use iai_conformance::client::{CallOptions, Client, Exchange, Style, now};

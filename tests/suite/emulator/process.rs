@@ -51,26 +51,28 @@ fn serve(extra: &[&str]) -> Served {
     }
 }
 
-/// The SDK venv: `$IAI_PYTHON`, or `.venv-sdk/bin/python` in the repo.
-fn python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("IAI_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-sdk/bin/python");
-    venv.exists().then_some(venv)
+/// A Python with the official SDK, found as `client:python-sdk` finds it
+/// (`$IAI_PYTHON`, `.venv-sdk/` here, `python3` on PATH).
+fn python() -> Result<PathBuf, String> {
+    iai_conformance::client_target::python_sdk()
+        .map(|found| found.python)
+        .map_err(|e| e.to_string())
 }
 
 #[test]
 fn the_official_python_sdk_drives_serve() {
-    let Some(python) = python() else {
-        // Written to stderr directly: libtest captures eprintln! of a passing
-        // test, and this line must be seen.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIP emulator::process::the_official_python_sdk_drives_serve: no Python with the official SDK; set IAI_PYTHON, or run `python3 -m venv .venv-sdk && .venv-sdk/bin/pip install -r tests/python/requirements.txt`"
-        );
-        return;
+    let python = match python() {
+        Ok(python) => python,
+        Err(why) => {
+            // Written to stderr directly: libtest captures eprintln! of a passing
+            // test, and this line must be seen.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP emulator::process::the_official_python_sdk_drives_serve: {why}"
+            );
+            return;
+        }
     };
     let served = serve(&[]);
     assert!(served.secret_id.starts_with("AKID") && !served.secret_key.is_empty());
@@ -109,4 +111,85 @@ fn serve_takes_credentials_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = served.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// `serve` on an address that is not loopback: refused unless the user
+/// opts in with `--allow-remote` and a control token, which the control API
+/// then requires.
+#[test]
+fn serve_refuses_a_public_address_without_an_opt_in() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iai-conformance"))
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve --listen 0.0.0.0:0 started without an opt-in");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--allow-remote"), "{stderr}");
+
+    let token = "a-control-token-of-32-characters";
+    let served = serve(&[
+        "--listen",
+        "0.0.0.0:0",
+        "--allow-remote",
+        "--control-token",
+        token,
+    ]);
+    let port = served.url.rsplit(':').next().unwrap().to_string();
+    let base = format!("http://127.0.0.1:{port}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let state = |auth: Option<&str>| {
+            let mut rb = http.get(format!("{base}/__emulator/state"));
+            if let Some(a) = auth {
+                rb = rb.header("Authorization", a);
+            }
+            rb.send()
+        };
+        assert_eq!(state(None).await.unwrap().status(), 401);
+        assert_eq!(
+            state(Some("Bearer not-the-token-at-all-no"))
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+        assert_eq!(
+            state(Some(&format!("Bearer {token}")))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        // The challenge needs no token (it proves the key, reveals nothing).
+        let challenge = http
+            .get(format!(
+                "{base}/__emulator/challenge?secret_id={}&nonce=0123456789abcdef",
+                served.secret_id
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(challenge.status(), 200);
+    });
+    // The token is never printed.
+    drop(served);
 }

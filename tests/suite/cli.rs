@@ -1,0 +1,268 @@
+//! The command as a user meets it: an installed binary in an empty folder,
+//! the Python SDK found on PATH, and every bad flag refused with a message
+//! and the documented exit code before anything is sent.
+
+use std::io::Read as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_iai-conformance")
+}
+
+/// An empty folder under the target dir, away from the repository's cases/.
+fn empty_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The binary, run from `dir` with none of the harness's variables set.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .env_remove("IAI_TARGET")
+        .env_remove("IAI_PYTHON")
+        .env_remove("IAI_ENDPOINT")
+        .env_remove("IAI_ALLOW_MUTATIONS")
+        .env_remove("IAI_FACE_IMAGE")
+        .env_remove("CI");
+    cmd
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn the_binary_runs_the_built_in_suite_from_an_empty_folder() {
+    let dir = empty_dir("empty");
+    let out = command(&dir, &["run", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let results = report["cases"].as_array().expect("cases");
+    assert!(results.len() > 80, "{} results", results.len());
+    // a user's own folder replaces it
+    let own = dir.join("mine");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/delete_person/doc_example_1.toml"),
+        own.join("first.toml"),
+    )
+    .unwrap();
+    let out = command(&dir, &["run", "--cases", "mine", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["cases"].as_array().unwrap().len(), 1, "{report}");
+}
+
+#[test]
+fn concurrency_zero_is_refused() {
+    let dir = empty_dir("conc");
+    let out = command(&dir, &["run", "--concurrency", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("the minimum is 1"), "{}", text(&out));
+}
+
+/// A listener that counts connections without answering: a target that
+/// shows whether anything was sent, and a start-up probe that hangs.
+fn silent_target() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    (listener, url)
+}
+
+fn with_fake_credentials(cmd: &mut Command) -> &mut Command {
+    cmd.env("TENCENTCLOUD_SECRET_ID", "AKIDcliSuiteFake")
+        .env("TENCENTCLOUD_SECRET_KEY", "cli-suite-fake-key")
+}
+
+#[test]
+fn an_unwritable_out_is_refused_before_anything_is_sent() {
+    let dir = empty_dir("out");
+    let (listener, url) = silent_target();
+    listener.set_nonblocking(true).unwrap();
+    let out = with_fake_credentials(&mut command(
+        &dir,
+        &[
+            "run",
+            "--target",
+            &url,
+            "--out",
+            "no-such-folder/report.json",
+        ],
+    ))
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("--out no-such-folder/report.json"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        listener.accept().is_err(),
+        "the run connected to the target before refusing --out"
+    );
+    // a writable --out is left as it was when nothing was written
+    assert!(!dir.join("no-such-folder").exists());
+}
+
+#[test]
+fn a_client_command_that_does_not_exist_is_a_configuration_error() {
+    let dir = empty_dir("cmd");
+    let out = command(&dir, &["run", "--target", "client:command:/nonexistent"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"/nonexistent\" is not a command here"),
+        "{}",
+        text(&out)
+    );
+    assert!(out.stdout.is_empty(), "no case ran: {}", text(&out));
+}
+
+/// A signal while `run` waits on the start-up probe ends it with a message
+/// and 128 + the signal's number.
+fn signal_during_the_probe(signal: &str, code: i32) {
+    let dir = empty_dir("probe");
+    let (listener, url) = silent_target();
+    let child = with_fake_credentials(&mut command(&dir, &["run", "--target", &url]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // the probe has connected: the run is inside its start-up
+    let (mut held, _) = listener.accept().unwrap();
+    held.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let _ = held.read(&mut [0; 1024]);
+    let started = Instant::now();
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the run waited for the probe's timeout"
+    );
+    assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("interrupted while connecting to the target"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn sigint_during_the_start_up_probe_ends_the_run_with_a_message() {
+    signal_during_the_probe("INT", 130);
+}
+
+#[test]
+fn sigterm_during_the_start_up_probe_exits_143() {
+    signal_during_the_probe("TERM", 143);
+}
+
+/// A folder holding only `python3`, a wrapper around `python`.
+fn path_with_python3(python: &Path) -> PathBuf {
+    let dir = empty_dir("path");
+    let wrapper = dir.join("python3");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec '{}' \"$@\"\n", python.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn the_python_sdk_on_path_alone_is_found_and_named() {
+    let python = match iai_conformance::client_target::python_sdk() {
+        Ok(found) => found.python,
+        Err(why) => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP cli::the_python_sdk_on_path_alone_is_found_and_named: {why}"
+            );
+            return;
+        }
+    };
+    // the interpreter's own absolute path (a venv's python stays the venv's)
+    let exe = Command::new(&python)
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .unwrap();
+    let python = PathBuf::from(String::from_utf8(exe.stdout).unwrap().trim());
+    let bin_dir = path_with_python3(&python);
+    let dir = empty_dir("sdk-path");
+    let out = command(
+        &dir,
+        &[
+            "run",
+            "--target",
+            "client:python-sdk",
+            "--filter",
+            "doc_example",
+        ],
+    )
+    .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("client:python-sdk: using python3 (from python3 on PATH)"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn without_the_python_sdk_the_refusal_names_no_build_folder() {
+    // PATH holds a python3 that has no SDK (it fails every import)
+    let bin_dir = empty_dir("nopy");
+    let fake = bin_dir.join("python3");
+    std::fs::write(&fake, "#!/bin/sh\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = empty_dir("nosdk");
+    let out = command(&dir, &["run", "--target", "client:python-sdk"])
+        .env("PATH", &bin_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("python3 on PATH") && err.contains("./.venv-sdk/bin/python"),
+        "{}",
+        text(&out)
+    );
+    assert!(!err.contains(env!("CARGO_MANIFEST_DIR")), "{}", text(&out));
+}
