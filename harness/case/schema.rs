@@ -204,6 +204,11 @@ impl Call {
             walk(v, &format!("{at}.params.{k}"))?;
         }
         if let Some(t) = &self.tamper {
+            if (t.scope_date.is_some() || t.scope_service.is_some()) && !t.resign {
+                return Err(format!(
+                    "{at}.tamper: scope_date and scope_service take effect when signing again: add resign = true"
+                ));
+            }
             for (k, v) in &t.set_param {
                 crate::scope::check(v).map_err(|e| format!("{at}.tamper.set_param.{k}: {e}"))?;
             }
@@ -251,6 +256,14 @@ pub struct Tamper {
     /// Sign again (TC3) after the changes, so only the change itself is tested.
     #[serde(default)]
     pub resign: bool,
+    /// With `resign`: sign with this date (`YYYY-MM-DD`) in the credential
+    /// scope and the key chain instead of the timestamp's UTC date, as a
+    /// client that uses its local date would.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_date: Option<String>,
+    /// With `resign`: sign for this service instead of `iai`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_service: Option<String>,
 }
 
 /// A fault for the emulator to inject (its `FaultSpec`). The fault is

@@ -27,6 +27,9 @@ pub enum Quirk {
     Window600s,
     /// Window: only timestamps within 240 s are accepted.
     Window240s,
+    /// Signature: the credential scope's date and service are not checked
+    /// against the timestamp and `iai`; the key is derived from them as given.
+    CredentialScopeUnchecked,
     /// Query order: the canonical query is sorted before verifying (the
     /// AWS habit), so an unsorted GET fails its signature.
     SortedQuery,
@@ -78,6 +81,11 @@ impl Quirk {
             Self::Window240s,
             "window-240s",
             "timestamps more than 240 s away refused",
+        ),
+        (
+            Self::CredentialScopeUnchecked,
+            "credential-scope-unchecked",
+            "the credential scope's date and service taken as given",
         ),
         (
             Self::SortedQuery,

@@ -285,6 +285,7 @@ impl Service {
         // Authentication.
         let mut policy = VerifyPolicy::new(now, api::SERVICE);
         policy.max_skew = self.quirks.max_skew(policy.max_skew);
+        policy.check_scope = !self.quirks.has(Quirk::CredentialScopeUnchecked);
         let verified = if tc3 {
             verify_tc3(
                 &ReceivedTc3 {

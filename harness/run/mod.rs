@@ -577,7 +577,7 @@ impl Runner {
             if let Some(t) = &tamper {
                 tamper::apply(&mut prepared, t);
                 if t.resign {
-                    tamper::resign(&mut prepared, client.credentials(), api::SERVICE);
+                    tamper::resign(&mut prepared, client.credentials(), api::SERVICE, t);
                 }
             }
             Ok(prepared)

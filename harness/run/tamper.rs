@@ -80,8 +80,15 @@ pub(crate) fn apply(request: &mut Prepared, tamper: &Tamper) {
 }
 
 /// Signs a (tampered) TC3 request again with the headers its
-/// `Authorization` names, so that only the tampering itself is judged.
-pub(crate) fn resign(request: &mut Prepared, credentials: &Credentials, service: &str) {
+/// `Authorization` names, so that only the tampering itself is judged; the
+/// tamper's `scope_date`/`scope_service`, when given, replace the
+/// timestamp's date and the service in the scope and the key chain.
+pub(crate) fn resign(
+    request: &mut Prepared,
+    credentials: &Credentials,
+    service: &str,
+    tamper: &Tamper,
+) {
     let Some(auth) = request.header("authorization").map(str::to_string) else {
         return;
     };
@@ -106,6 +113,7 @@ pub(crate) fn resign(request: &mut Prepared, credentials: &Credentials, service:
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let (_, query) = split_target(&request.target);
+    let service = tamper.scope_service.as_deref().unwrap_or(service);
     let Ok(stages) = tc3::sign(
         &tc3::Tc3Request {
             method: &request.method,
@@ -122,5 +130,22 @@ pub(crate) fn resign(request: &mut Prepared, credentials: &Credentials, service:
     ) else {
         return;
     };
-    request.set_header("Authorization", stages.authorization);
+    let Some(date) = &tamper.scope_date else {
+        request.set_header("Authorization", stages.authorization);
+        return;
+    };
+    // The same canonical request, signed under another date.
+    let scope = tc3::credential_scope(date, service);
+    let to_sign = tc3::string_to_sign(timestamp, &scope, &stages.hashed_canonical_request);
+    let (_, _, signing) = tc3::derive_keys(credentials.secret_key.expose(), date, service);
+    let signature = tc3::signature(&signing, &to_sign);
+    request.set_header(
+        "Authorization",
+        tc3::authorization(
+            &credentials.secret_id,
+            &scope,
+            &stages.signed_headers,
+            &signature,
+        ),
+    );
 }

@@ -25,6 +25,10 @@ const KILLERS: &[(&str, &str)] = &[
         "delete_person::signature::tc3_post_json::ct_host::past_299s",
     ),
     (
+        "credential-scope-unchecked",
+        "delete_person::signature::tc3_post_json::ct_host::scope_date_not_the_timestamp_s",
+    ),
+    (
         "sorted-query",
         "delete_person::protocol::get_query_in_its_own_order",
     ),
