@@ -441,6 +441,16 @@ mod tests {
             ("ModifyGroup", 65),
             ("ModifyPersonBaseInfo", 66),
             ("ModifyPersonGroupInfo", 65),
+            ("SearchFaces", 73),
+            ("SearchFacesReturnsByGroup", 73),
+            ("SearchPersons", 41),
+            ("SearchPersonsReturnsByGroup", 39),
+            ("VerifyFace", 71),
+            ("VerifyPerson", 33),
+            ("UpgradeGroupFaceModelVersion", 11),
+            ("RevertGroupFaceModelVersion", 10),
+            ("GetUpgradeGroupFaceModelVersionJobList", 8),
+            ("GetUpgradeGroupFaceModelVersionResult", 9),
         ]);
         assert_eq!(per_action, expected);
     }
@@ -531,7 +541,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seventeen_library_actions_are_present() {
+    fn the_library_search_and_upgrade_actions_are_present() {
         let names: Vec<&str> = catalog()
             .actions()
             .iter()
@@ -557,6 +567,16 @@ mod tests {
                 "CopyPerson",
                 "CreateFace",
                 "DeleteFace",
+                "SearchFaces",
+                "SearchFacesReturnsByGroup",
+                "SearchPersons",
+                "SearchPersonsReturnsByGroup",
+                "VerifyFace",
+                "VerifyPerson",
+                "UpgradeGroupFaceModelVersion",
+                "RevertGroupFaceModelVersion",
+                "GetUpgradeGroupFaceModelVersionJobList",
+                "GetUpgradeGroupFaceModelVersionResult",
             ]
         );
     }

@@ -119,6 +119,41 @@ fn one(m: &Member, value: &Value, path: &str, out: &mut Vec<Mismatch>) {
     }
 }
 
+/// A success answer of `action` that passes [`check_output`]: every
+/// output field, nullable ones included, with a plausible value of its
+/// type (arrays of one element, objects with all their members). Empty for
+/// an action the catalog does not know.
+pub fn sample_fields(action: &str) -> Map<String, Value> {
+    fn value(m: &Member) -> Value {
+        let one = match m.ty {
+            Type::String => Value::from("conformance"),
+            Type::Integer => Value::from(1),
+            Type::Float => Value::from(1.5),
+            Type::Boolean => Value::Bool(true),
+            Type::Object => Value::Object(
+                m.fields
+                    .iter()
+                    .map(|f| (f.name.clone(), value(f)))
+                    .collect(),
+            ),
+        };
+        if m.array {
+            Value::Array(vec![one])
+        } else {
+            one
+        }
+    }
+    Spec::get()
+        .action(action)
+        .map(|a| {
+            a.outputs
+                .iter()
+                .map(|m| (m.name.clone(), value(m)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// What a value is, for a report: `a string ("0")`.
 fn describe(v: &Value) -> String {
     let short = |s: String| {
@@ -245,6 +280,17 @@ mod tests {
     fn a_negative_value_where_the_catalog_says_unsigned_fails() {
         let found = check_output("GetPersonListNum", &json!({"PersonNum": -1, "FaceNum": 0}));
         assert_eq!(fields(&found), ["Response.PersonNum"]);
+    }
+
+    #[test]
+    fn the_sample_answer_of_every_action_passes() {
+        for action in &Spec::get().actions {
+            let sample = sample_fields(&action.name);
+            assert_eq!(sample.len(), action.outputs.len(), "{}", action.name);
+            let found = check_fields(&action.name, &sample);
+            assert!(found.is_empty(), "{}: {found:#?}", action.name);
+        }
+        assert!(sample_fields("NoSuchAction").is_empty());
     }
 
     #[test]

@@ -851,6 +851,69 @@ mod tests {
         assert_eq!(registry(text), ["AuthFailure", "FailedOperation.X"]);
     }
 
+    /// A folder holding a wheel per edition and an unpacked SDK package.
+    fn packages_folder() -> PathBuf {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("iai-tccli-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["tccli-3.1.1.1", "tccli_intl_en-3.1.2.1"] {
+            let file =
+                std::fs::File::create(dir.join(format!("{name}-py2.py3-none-any.whl"))).unwrap();
+            let mut zip = zip::ZipWriter::new(file);
+            let stored = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            for (inner, text) in [(API_JSON, api()), (EXAMPLES_JSON, examples())] {
+                zip.start_file(inner, stored).unwrap();
+                zip.write_all(text.as_bytes()).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        let sdk = dir.join("sdk");
+        std::fs::create_dir_all(sdk.join("tencentcloud_sdk_python_iai-3.1.3.dist-info")).unwrap();
+        std::fs::create_dir_all(sdk.join("tencentcloud/iai/v20200303")).unwrap();
+        std::fs::write(
+            sdk.join(ERRORCODES_PY),
+            "# x\nINTERNALERROR = 'InternalError'\n",
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn reads_wheels_and_unpacked_folders_alike() {
+        let dir = packages_folder();
+        let packages = Packages::find(&dir).unwrap();
+        assert!(packages.missing().is_empty());
+        let spec = packages.derive().unwrap();
+        let sources: Vec<String> = spec
+            .sources
+            .iter()
+            .map(|s| format!("{} {}", s.package, s.version))
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                "tccli 3.1.1.1",
+                "tccli-intl-en 3.1.2.1",
+                "tencentcloud-sdk-python-iai 3.1.3"
+            ]
+        );
+        assert_eq!(spec.codes, ["InternalError"]);
+        let action = spec.action("GetThing").unwrap();
+        assert_eq!(action.editions, [Edition::Cn, Edition::En]);
+        let labels: Vec<String> = action.examples.iter().map(Example::label).collect();
+        assert_eq!(labels, ["cn#1", "cn#2", "en#1", "en#2"]);
+        // Two versions of one package: which one is meant is not guessed.
+        std::fs::copy(
+            dir.join("tccli-3.1.1.1-py2.py3-none-any.whl"),
+            dir.join("tccli-3.1.9.1-py2.py3-none-any.whl"),
+        )
+        .unwrap();
+        let e = Packages::find(&dir).unwrap_err();
+        assert!(e.to_string().starts_with("two tccli packages in"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn names_every_added_removed_and_changed_thing() {
         let committed = spec();

@@ -2,15 +2,16 @@
 //! correctly returns.
 //!
 //! The served answer comes from the case's `[reply]`, or from its
-//! expectation: a success envelope with the documented output fields
-//! filled with plausible values, or the expected code with the catalog's
+//! expectation: a success envelope with every documented output field
+//! filled with a well-typed value, to its deepest member
+//! (`api::shape::sample_fields`), or the expected code with the catalog's
 //! description as message; always a fresh RequestId. The judge is the
 //! answer itself: a client must return what the last answer it received
 //! says, read the way the document describes the envelope.
 
 use serde_json::{Map, Value, json};
 
-use crate::api::{Catalog, ParamType};
+use crate::api::Catalog;
 use crate::case::{Answer, Expect};
 use crate::envelope;
 
@@ -86,20 +87,6 @@ pub(crate) struct Served {
     pub(crate) summary: String,
 }
 
-/// A plausible value of a documented output type.
-fn plausible(ty: ParamType) -> Value {
-    match ty {
-        ParamType::String => json!("conformance"),
-        ParamType::Integer => json!(1),
-        ParamType::Float => json!(1.5),
-        ParamType::Boolean => json!(true),
-        ParamType::StringArray => json!(["conformance"]),
-        ParamType::Object => json!({}),
-        ParamType::ObjectArray => json!([]),
-        ParamType::IntegerArray => json!([0]),
-    }
-}
-
 enum Shape {
     Raw(String),
     Success(Map<String, Value>),
@@ -114,12 +101,8 @@ pub(crate) fn serve(
     catalog: &Catalog,
 ) -> Result<Served, String> {
     let success_fields = |values: &Map<String, Value>| {
-        let mut fields = Map::new();
-        if let Some(documented) = catalog.action(action) {
-            for field in &documented.outputs {
-                fields.insert(field.name.clone(), plausible(field.ty));
-            }
-        }
+        // Every documented field, well typed to its deepest member.
+        let mut fields = crate::api::shape::sample_fields(action);
         for (k, v) in values {
             fields.insert(k.clone(), v.clone());
         }
