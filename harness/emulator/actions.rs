@@ -43,13 +43,13 @@ pub(crate) const COVERED: &[&str] = &[
     "RevertGroupFaceModelVersion",
     "GetUpgradeGroupFaceModelVersionJobList",
     "GetUpgradeGroupFaceModelVersionResult",
+    "CompareFace",
 ];
 
 /// The other actions of iai 2020-03-03: known, but not emulated.
 pub(crate) const NOT_COVERED: &[&str] = &[
     "AnalyzeDenseLandmarks",
     "AnalyzeFace",
-    "CompareFace",
     "CompareMaskFace",
     "DetectFace",
     "DetectFaceAttributes",
@@ -339,6 +339,7 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
         | "RevertGroupFaceModelVersion"
         | "GetUpgradeGroupFaceModelVersionJobList"
         | "GetUpgradeGroupFaceModelVersionResult" => super::recognition::job(action, p, st),
+        "CompareFace" => super::recognition::compare(p),
         "DeleteFace" => (|| {
             let person = id(IdKind::Person, p.str("PersonId"))?;
             let face_ids = p.strs("FaceIds").unwrap_or_default();

@@ -37,12 +37,48 @@ fn count(p: &Params<'_>, name: &str, default: i64, max: i64) -> Result<usize, Re
 /// The probe image of a search or verify: `Url` wins over `Image`, as
 /// documented; Base64 that is not a PNG, JPEG or BMP cannot be decoded.
 fn probe(p: &Params<'_>) -> Result<Image, Reject> {
-    if let Some(u) = p.str("Url").filter(|u| !u.is_empty()) {
+    probe_named(p, "Url", "Image")
+}
+
+fn probe_named(p: &Params<'_>, url_name: &str, image_name: &str) -> Result<Image, Reject> {
+    if let Some(u) = p.str(url_name).filter(|u| !u.is_empty()) {
         url(u)?;
         return Ok(faces::from_url(u));
     }
-    image(p.str("Image").unwrap_or_default())?
+    image(p.str(image_name).unwrap_or_default())?
         .ok_or(Reject::new("FailedOperation.ImageDecodeFailed"))
+}
+
+/// CompareFace: the largest face of A against the largest face of B,
+/// scored by [`faces::score`] (100 for the same identity, under 30 for two).
+pub(crate) fn compare(p: &Params<'_>) -> Outcome {
+    let version = state::model_version(p.str("FaceModelVersion"))
+        .ok_or(Reject::new("InvalidParameterValue.FaceModelVersionIllegal"))?;
+    control_level(
+        p,
+        "QualityControl",
+        4,
+        "InvalidParameterValue.QualityControlIllegal",
+    )?;
+    if p.int("FaceMatchingStrategy")
+        .is_some_and(|s| !(0..=1).contains(&s))
+    {
+        return Err(bad("FaceMatchingStrategy", "0 or 1"));
+    }
+    let level = p.int("QualityControl").unwrap_or(0);
+    let a = probe_named(p, "UrlA", "ImageA")?;
+    let b = probe_named(p, "UrlB", "ImageB")?;
+    let (fa, fb) = (&faces_of(&a, 1)?[0], &faces_of(&b, 1)?[0]);
+    if !quality_ok(fa, level) || !quality_ok(fb, level) {
+        return Err("FailedOperation.FaceQualityNotQualified".into());
+    }
+    let mut out = Map::new();
+    out.insert(
+        "Score".into(),
+        json!(faces::score(fa.identity, fb.identity)),
+    );
+    out.insert("FaceModelVersion".into(), json!(version));
+    Ok(out)
 }
 
 /// The faces of an image a call looks at: the `max` largest; none is

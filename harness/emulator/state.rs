@@ -1155,4 +1155,73 @@ mod tests {
             "FailedOperation.DuplicatedGroupDescription"
         );
     }
+
+    #[test]
+    fn search_finds_by_identity_and_forgets_the_deleted() {
+        let mut s = library();
+        s.create_person("g1", "p1", "P", 0, &[], seen(7), 1)
+            .unwrap();
+        s.create_person("g1", "p2", "Q", 0, &[], seen(8), 1)
+            .unwrap();
+        s.create_person("g2", "p3", "R", 0, &[], seen(7), 1)
+            .unwrap();
+        let hits = s.search(&["g1"], 7, 5, 0.0, false);
+        assert_eq!((&*hits[0].person, hits[0].score), ("p1", 100.0));
+        assert_eq!(hits.len(), 2);
+        assert!(hits[1].score < 30.0);
+        // Only the groups searched; the threshold drops strangers.
+        assert_eq!(s.search(&["g1", "g2"], 7, 5, 50.0, false).len(), 2);
+        s.create_face("p2", &[Some(seen(7))]).unwrap();
+        let faces = s.search(&["g1"], 7, 5, 50.0, true);
+        assert_eq!(faces.len(), 2);
+        s.delete_person("p1").unwrap();
+        s.delete_face(
+            "p2",
+            &[&faces
+                .iter()
+                .find(|h| &*h.person == "p2")
+                .unwrap()
+                .face
+                .to_string()],
+        )
+        .unwrap();
+        assert!(
+            s.search(&["g1", "g2"], 7, 5, 50.0, false)
+                .iter()
+                .all(|h| &*h.person == "p3")
+        );
+        s.delete_group("g2").unwrap();
+        assert!(
+            s.by_identity.get(&7).is_none(),
+            "{:?}",
+            s.by_identity.get(&7)
+        );
+    }
+
+    /// `cargo test --release --lib search_cost -- --ignored --nocapture`:
+    /// SearchPersons' state work with 1,000 and 1,000,000 persons in a group.
+    #[test]
+    #[ignore = "a measurement, not a test"]
+    fn search_cost_does_not_grow_with_the_library() {
+        let p50 = |n: u64| {
+            let mut s = State::new();
+            s.seed("g", "p", n, 1);
+            let probe = super::super::faces::identity_of_name("p7");
+            let mut times: Vec<std::time::Duration> = (0..2001)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    let hits = s.search(&["g"], probe, 5, 0.0, false);
+                    assert_eq!(&*hits[0].person, "p7");
+                    t.elapsed()
+                })
+                .collect();
+            times.sort();
+            times[1000]
+        };
+        let (small, large) = (p50(1_000), p50(1_000_000));
+        println!(
+            "search p50: 1,000 persons {small:?}, 1,000,000 persons {large:?}, ratio {:.2}",
+            large.as_secs_f64() / small.as_secs_f64()
+        );
+    }
 }

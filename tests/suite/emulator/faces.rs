@@ -528,3 +528,54 @@ async fn a_group_upgrade_is_a_job_with_states_revertible_once() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn compare_face_scores_the_same_person_above_a_stranger() {
+    let (emu, c) = start().await;
+    let (a, a2, b) = (
+        png("alice", 1),
+        faces::make_png("alice", 1, 16, 16).unwrap(),
+        png("bob", 1),
+    );
+    let a2 = base64::engine::general_purpose::STANDARD.encode(a2);
+    let same = ok(&c, "CompareFace", json!({"ImageA": a, "ImageB": a2})).await;
+    let other = ok(&c, "CompareFace", json!({"ImageA": a, "ImageB": b})).await;
+    let (s, o) = (
+        field(&same, "Score").as_f64().unwrap(),
+        field(&other, "Score").as_f64().unwrap(),
+    );
+    assert_eq!(s, 100.0);
+    assert!(o < 30.0 && o < s, "{o}");
+    assert_eq!(field(&same, "FaceModelVersion"), "3.0");
+    let urls = ok(&c, "CompareFace", json!({"UrlA": "http://x.example/a.jpg", "UrlB": "http://x.example/a.jpg", "FaceModelVersion": "2.0"})).await;
+    assert_eq!(
+        (field(&urls, "Score"), field(&urls, "FaceModelVersion")),
+        (&json!(100.0), &json!("2.0"))
+    );
+    for (params, want) in [
+        (
+            json!({"ImageA": a, "ImageB": png("x", 0)}),
+            "InvalidParameterValue.NoFaceInPhoto",
+        ),
+        (json!({"ImageA": a}), "InvalidParameterValue.ImageEmpty"),
+        (
+            json!({"ImageA": a, "ImageB": b, "FaceModelVersion": "4.0"}),
+            "InvalidParameterValue.FaceModelVersionIllegal",
+        ),
+        (
+            json!({"ImageA": a, "ImageB": b, "QualityControl": 9}),
+            "InvalidParameterValue.QualityControlIllegal",
+        ),
+        (
+            json!({"ImageA": a, "UrlB": "ftp://x/b.jpg"}),
+            "InvalidParameterValue.UrlIllegal",
+        ),
+    ] {
+        assert_eq!(
+            code(&call(&c, "CompareFace", params.clone()).await),
+            want,
+            "{params}"
+        );
+    }
+    emu.shutdown().await;
+}
