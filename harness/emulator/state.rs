@@ -1191,11 +1191,7 @@ mod tests {
                 .all(|h| &*h.person == "p3")
         );
         s.delete_group("g2").unwrap();
-        assert!(
-            s.by_identity.get(&7).is_none(),
-            "{:?}",
-            s.by_identity.get(&7)
-        );
+        assert!(!s.by_identity.contains_key(&7), "{:?}", s.by_identity);
     }
 
     /// `cargo test --release --lib search_cost -- --ignored --nocapture`:
