@@ -451,6 +451,7 @@ mod tests {
             ("RevertGroupFaceModelVersion", 10),
             ("GetUpgradeGroupFaceModelVersionJobList", 8),
             ("GetUpgradeGroupFaceModelVersionResult", 9),
+            ("CompareFace", 75),
         ]);
         assert_eq!(per_action, expected);
     }
@@ -577,6 +578,7 @@ mod tests {
                 "RevertGroupFaceModelVersion",
                 "GetUpgradeGroupFaceModelVersionJobList",
                 "GetUpgradeGroupFaceModelVersionResult",
+                "CompareFace",
             ]
         );
     }
