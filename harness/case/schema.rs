@@ -459,6 +459,10 @@ pub struct Reply {
     /// How many attempts the client may make (retries allowed above 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_attempts: Option<u32>,
+    /// How many requests a correct client makes: with `retry_sequence`, a
+    /// client that gives up early or retries too often fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
     /// Successive answers: the n-th request gets the n-th, later ones the last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retry_sequence: Vec<Answer>,

@@ -321,28 +321,39 @@ async fn call_rust(input: &Input<'_>) -> Returned {
             );
         }
     };
-    let mut options = CallOptions::new(Style::Tc3PostJson, crate::client::now());
-    options.version = input.version.to_string();
-    let exchange = match client.call(input.action, input.params, &options).await {
-        Ok(exchange) => exchange,
-        Err(ClientError::Transport(e)) => {
-            return Returned::error(
-                "ClientError.NetworkError",
-                e.to_string(),
-                None,
-                ErrorKind::Transport,
-            );
+    // RequestLimitExceeded is retried while max_attempts allows, each
+    // attempt signed anew; nothing else is (a wrong request stays wrong, and
+    // a write that got no answer may have landed).
+    let mut attempt = 1;
+    loop {
+        let mut options = CallOptions::new(Style::Tc3PostJson, crate::client::now());
+        options.version = input.version.to_string();
+        let exchange = match client.call(input.action, input.params, &options).await {
+            Ok(exchange) => exchange,
+            Err(ClientError::Transport(e)) => {
+                return Returned::error(
+                    "ClientError.NetworkError",
+                    e.to_string(),
+                    None,
+                    ErrorKind::Transport,
+                );
+            }
+            Err(e) => {
+                return Returned::error(
+                    "ClientError.SignError",
+                    e.to_string(),
+                    None,
+                    ErrorKind::Transport,
+                );
+            }
+        };
+        let returned = read_answer(exchange.status, &exchange.body);
+        let throttled = matches!(&returned, Returned::Error(e) if e.code == "RequestLimitExceeded");
+        if !throttled || attempt >= input.max_attempts {
+            return returned;
         }
-        Err(e) => {
-            return Returned::error(
-                "ClientError.SignError",
-                e.to_string(),
-                None,
-                ErrorKind::Transport,
-            );
-        }
-    };
-    read_answer(exchange.status, &exchange.body)
+        attempt += 1;
+    }
 }
 
 /// Reads an answer the way our client maps it.

@@ -38,9 +38,14 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 /// Lower-case hex of a 32-byte digest (`hex::encode` goes char by char,
 /// which shows in the signing benchmark).
 pub(crate) fn lower_hex(bytes: &[u8; 32]) -> String {
+    String::from_utf8(lower_hex_bytes(bytes).to_vec()).expect("hex is ASCII")
+}
+
+/// Lower-case hex of a 32-byte digest, on the stack.
+pub(crate) fn lower_hex_bytes(bytes: &[u8; 32]) -> [u8; 64] {
     let mut buf = [0u8; 64];
     hex::encode_to_slice(bytes, &mut buf).expect("64 bytes hold 32 in hex");
-    String::from_utf8(buf.to_vec()).expect("hex is ASCII")
+    buf
 }
 
 /// HMAC-SHA256 of `msg` under `key`.

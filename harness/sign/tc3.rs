@@ -332,18 +332,55 @@ pub fn signature_of_canonical(
     timestamp: i64,
     service: &str,
 ) -> Result<String, SignError> {
-    use hmac::{Hmac, KeyInit, Mac};
-    let hashed = sha256_hex(canonical_request.as_bytes());
     let date = date_of(timestamp)?;
-    let (_, _, k_signing) = derive_keys(secret_key, &date, service);
+    let hex = signature_hex_of_canonical(canonical_request, secret_key, timestamp, &date, service);
+    Ok(String::from_utf8(hex.to_vec()).expect("hex is ASCII"))
+}
+
+/// [`signature_of_canonical`] with the date already known, into a stack
+/// buffer: the verifier's path, with no allocation.
+pub(crate) fn signature_hex_of_canonical(
+    canonical_request: &str,
+    secret_key: &str,
+    timestamp: i64,
+    date: &str,
+    service: &str,
+) -> [u8; 64] {
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::Digest;
+    let hashed = super::lower_hex_bytes(&sha2::Sha256::digest(canonical_request).into());
+    let hashed = std::str::from_utf8(&hashed).expect("hex is ASCII");
+    let (_, _, k_signing) = derive_keys(secret_key, date, service);
     let mut mac =
         Hmac::<sha2::Sha256>::new_from_slice(&k_signing).expect("HMAC accepts keys of any length");
-    let scope = credential_scope(&date, service);
     let mut ts = itoa::Buffer::new();
-    for part in string_to_sign_parts(ts.format(timestamp), &scope, &hashed) {
+    // The credential scope `date/service/tc3_request`, fed in pieces.
+    for part in [
+        ALGORITHM,
+        "\n",
+        ts.format(timestamp),
+        "\n",
+        date,
+        "/",
+        service,
+        "/",
+        TERMINATOR,
+        "\n",
+        hashed,
+    ] {
         mac.update(part.as_bytes());
     }
-    Ok(super::lower_hex(&mac.finalize().into_bytes().into()))
+    super::lower_hex_bytes(&mac.finalize().into_bytes().into())
+}
+
+/// The lower-case hex SHA-256 of the payload, on the stack.
+pub(crate) fn hashed_payload_bytes(payload: Payload<'_>) -> [u8; 64] {
+    use sha2::Digest;
+    let bytes = match payload {
+        Payload::Signed(bytes) => bytes,
+        Payload::Unsigned => UNSIGNED_PAYLOAD.as_bytes(),
+    };
+    super::lower_hex_bytes(&sha2::Sha256::digest(bytes).into())
 }
 
 #[cfg(test)]

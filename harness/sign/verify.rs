@@ -146,8 +146,8 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> 
     if terminator != tc3::TERMINATOR || secret_id.is_empty() {
         return Err(bad("Credential must be SecretId/Date/service/tc3_request"));
     }
-    let names: Vec<&str> = signed_headers.split(';').collect();
-    if !names.contains(&"content-type") || !names.contains(&"host") {
+    let has = |name: &str| signed_headers.split(';').any(|n| n == name);
+    if !has("content-type") || !has("host") {
         return Err(bad("SignedHeaders must include content-type and host"));
     }
     Ok(Authorization {
@@ -237,7 +237,8 @@ pub fn verify_tc3(
         Some(v) if v.trim() == tc3::UNSIGNED_PAYLOAD => Payload::Unsigned,
         _ => Payload::Signed(request.body),
     };
-    let hashed_payload = tc3::hashed_payload(payload);
+    let hashed_payload = tc3::hashed_payload_bytes(payload);
+    let hashed_payload = std::str::from_utf8(&hashed_payload).expect("hex is ASCII");
     let mut values = Vec::new();
     for name in auth.signed_headers.split(';') {
         if name == "host" {
@@ -250,6 +251,7 @@ pub fn verify_tc3(
         }
     }
     let mut first_canonical = None;
+    let mut canonical = String::new();
     for host_value in host_candidates(&host) {
         let pairs: Vec<(&str, &str)> = values
             .iter()
@@ -264,32 +266,30 @@ pub fn verify_tc3(
                 )
             })
             .collect();
-        let mut canonical = String::new();
+        canonical.clear();
         tc3::write_canonical_request(
             &mut canonical,
             request.method,
             request.query,
             &pairs,
-            &hashed_payload,
+            hashed_payload,
         );
-        let expected = if policy.check_scope {
-            tc3::signature_of_canonical(
-                &canonical,
-                creds.secret_key.expose(),
-                timestamp,
-                auth.service,
-            )
-            .map_err(|e| AuthError::SignatureFailure(e.to_string()))?
+        // With the scope checked its date is the timestamp's; the emulator's
+        // deliberate `credential-scope-unchecked` quirk derives the key chain
+        // from the scope's date and service as given.
+        let scope_date = if policy.check_scope {
+            expected_date.as_str()
         } else {
-            // The deliberate defect: the key chain from the scope as given.
-            let scope = tc3::credential_scope(auth.date, auth.service);
-            let to_sign =
-                tc3::string_to_sign(timestamp, &scope, &super::sha256_hex(canonical.as_bytes()));
-            let (_, _, signing) =
-                tc3::derive_keys(creds.secret_key.expose(), auth.date, auth.service);
-            tc3::signature(&signing, &to_sign)
+            auth.date
         };
-        if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+        let expected = tc3::signature_hex_of_canonical(
+            &canonical,
+            creds.secret_key.expose(),
+            timestamp,
+            scope_date,
+            auth.service,
+        );
+        if constant_time_eq(&expected, auth.signature.as_bytes()) {
             check_token(creds, header_text(request.headers, "x-tc-token").as_deref())?;
             return Ok(Verified {
                 secret_id: auth.secret_id.to_string(),
@@ -297,7 +297,9 @@ pub fn verify_tc3(
                 signed_headers: auth.signed_headers.split(';').map(str::to_string).collect(),
             });
         }
-        first_canonical.get_or_insert(canonical);
+        if first_canonical.is_none() {
+            first_canonical = Some(canonical.clone());
+        }
     }
     Err(AuthError::SignatureFailure(format!(
         "the signature does not match; the server's canonical request was {:?}",

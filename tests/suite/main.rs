@@ -8,3 +8,4 @@ mod live;
 mod person_id;
 mod quirks;
 mod target_proof;
+mod wrong_client;
