@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use iai_conformance::client::{CallOptions, Client, Style, now};
 use iai_conformance::sign::Credentials;
+use iai_conformance::{CallOptions, Client, Style, now};
 use serde_json::{Map, Value, json};
 
 fn env_u64(name: &str, default: u64) -> u64 {

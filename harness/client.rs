@@ -7,68 +7,31 @@
 
 use std::time::{Duration, Instant};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
 use crate::api;
 use crate::sign::{Credentials, V1Method, tc3, v1};
-
-/// RFC 3986 unreserved characters stay; everything else is `%XX`, upper-case.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes a query component the way Tencent documents.
-pub fn encode(value: &str) -> String {
-    utf8_percent_encode(value, QUERY).to_string()
-}
-
-/// How a request is shaped and signed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Style {
-    /// POST `application/json`, TC3-HMAC-SHA256 (what every SDK sends).
-    Tc3PostJson,
-    /// GET with the parameters in the query, TC3-HMAC-SHA256.
-    Tc3Get,
-    /// GET with the parameters and signature in the query, signature v1.
-    V1Get,
-    /// POST `application/x-www-form-urlencoded`, signature v1.
-    V1PostForm,
-}
-
-/// Which headers a TC3 request signs.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum SignedHeaderSet {
-    /// `content-type;host`, what the SDKs sign.
-    #[default]
-    #[serde(alias = "content-type;host")]
-    ContentTypeHost,
-    /// `content-type;host;x-tc-action`, what the current document shows.
-    #[serde(alias = "content-type;host;x-tc-action")]
-    ContentTypeHostAction,
-}
+use crate::wire::{Exchange, Prepared, SignedHeaderSet, Style, encode, flatten};
 
 /// Per-call choices.
 #[derive(Clone, Debug)]
 pub struct CallOptions {
+    /// How the request is shaped and signed.
     pub style: Style,
+    /// Which headers a TC3 request signs.
     pub signed_headers: SignedHeaderSet,
     /// The signing time, Unix seconds.
     pub timestamp: i64,
     /// `HmacSHA1` or `HmacSHA256`, for v1 styles.
     pub v1_method: V1Method,
+    /// The v1 `Nonce` (random by default).
     pub nonce: u32,
     /// The `Version` to send (the API version unless a case says otherwise).
     pub version: String,
 }
 
 impl CallOptions {
+    /// The defaults for `style` at `timestamp`: the SDKs' signed headers, HmacSHA256 for v1, a random nonce and the API version.
     pub fn new(style: Style, timestamp: i64) -> Self {
         Self {
             style,
@@ -81,102 +44,18 @@ impl CallOptions {
     }
 }
 
-/// A signed request, ready to send; cases may alter it first.
-///
-/// Its `Debug` shows no header value, query or body: they may carry a token
-/// (`X-TC-Token`, v1 `Token`).
-#[derive(Clone)]
-pub struct Prepared {
-    pub method: String,
-    /// Path and query, e.g. `/?Action=...`.
-    pub target: String,
-    /// Headers in sending order; `Host` included.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl std::fmt::Debug for Prepared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let path = self.target.split('?').next().unwrap_or_default();
-        f.debug_struct("Prepared")
-            .field("method", &self.method)
-            .field("path", &path)
-            .field(
-                "headers",
-                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-            )
-            .field("body_bytes", &self.body.len())
-            .finish()
-    }
-}
-
-impl Prepared {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
-        let value = value.into();
-        match self
-            .headers
-            .iter_mut()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        {
-            Some(slot) => slot.1 = value,
-            None => self.headers.push((name.to_string(), value)),
-        }
-    }
-
-    pub fn remove_header(&mut self, name: &str) {
-        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
-    }
-}
-
-/// A request as sent and the answer as received.
-#[derive(Clone, Debug)]
-pub struct Exchange {
-    pub request: Prepared,
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
-    pub elapsed: Duration,
-}
-
 #[derive(Debug, thiserror::Error)]
+/// Why a call could not be made.
 pub enum ClientError {
     #[error("endpoint {0:?} is not an http(s) URL")]
+    /// The endpoint is not an http(s) URL.
     BadEndpoint(String),
     #[error("cannot sign: {0}")]
+    /// The request could not be signed.
     Sign(#[from] tc3::SignError),
     #[error("transport: {0}")]
+    /// No answer: the connection, TLS or a timeout failed.
     Transport(#[from] reqwest::Error),
-}
-
-/// Flattens JSON parameters into Tencent's query form: arrays as
-/// `Name.0`, objects as `Name.Field`, scalars as text.
-pub fn flatten(params: &Map<String, Value>) -> Vec<(String, String)> {
-    fn walk(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
-        match value {
-            Value::Object(map) => map
-                .iter()
-                .for_each(|(k, v)| walk(&format!("{prefix}.{k}"), v, out)),
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .for_each(|(i, v)| walk(&format!("{prefix}.{i}"), v, out)),
-            Value::String(s) => out.push((prefix.to_string(), s.clone())),
-            Value::Null => out.push((prefix.to_string(), String::new())),
-            other => out.push((prefix.to_string(), other.to_string())),
-        }
-    }
-    let mut out = Vec::new();
-    for (k, v) in params {
-        walk(k, v, &mut out);
-    }
-    out
 }
 
 /// A signed client for one endpoint and one credential.
@@ -248,10 +127,12 @@ impl Client {
         &self.http
     }
 
+    /// The credentials it signs with.
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
     }
 
+    /// The `Host` it sends (the endpoint's authority).
     pub fn host(&self) -> &str {
         &self.host
     }
@@ -421,13 +302,13 @@ impl Client {
             .get(reqwest::header::CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = response.bytes().await?.to_vec();
-        Ok(Exchange {
+        Ok(Exchange::new(
             request,
             status,
             content_type,
             body,
-            elapsed: started.elapsed(),
-        })
+            started.elapsed(),
+        ))
     }
 
     /// Prepares and sends in one step.
@@ -440,13 +321,6 @@ impl Client {
         let prepared = self.prepare(action, params, options)?;
         self.send(prepared).await
     }
-}
-
-/// The current Unix time, for callers at the edge (the signer never reads it).
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]
@@ -471,22 +345,5 @@ mod tests {
                 "{shown}"
             );
         }
-    }
-
-    #[test]
-    fn encodes_as_rfc3986_upper_case() {
-        assert_eq!(encode("a-%@#&_ b/+=~."), "a-%25%40%23%26_%20b%2F%2B%3D~.");
-    }
-
-    #[test]
-    fn flattens_arrays_and_objects() {
-        let params: Map<String, Value> = serde_json::from_str(
-            r#"{"GroupIds":["a","b"],"Info":[{"Index":0,"Text":"x"}],"Gender":1}"#,
-        )
-        .unwrap();
-        let flat = flatten(&params);
-        assert!(flat.contains(&("GroupIds.1".into(), "b".into())));
-        assert!(flat.contains(&("Info.0.Index".into(), "0".into())));
-        assert!(flat.contains(&("Gender".into(), "1".into())));
     }
 }

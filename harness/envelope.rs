@@ -35,11 +35,14 @@ pub fn error(request_id: &str, code: &str, message: &str) -> Value {
 pub struct Mismatch {
     /// A path into the exchange: `http.status`, `Response.RequestId`, ...
     pub field: String,
+    /// What the contract or the case expects.
     pub expected: String,
+    /// What the answer holds.
     pub found: String,
 }
 
 impl Mismatch {
+    /// A mismatch of `field`.
     pub fn new(
         field: impl Into<String>,
         expected: impl Into<String>,
@@ -68,8 +71,11 @@ impl std::fmt::Display for Mismatch {
 pub enum Outcome {
     /// The success fields, without `RequestId`.
     Success(Map<String, Value>),
+    /// An error.
     Error {
+        /// `Error.Code`.
         code: String,
+        /// `Error.Message`.
         message: String,
     },
 }
@@ -77,7 +83,9 @@ pub enum Outcome {
 /// A parsed answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Envelope {
+    /// `Response.RequestId`.
     pub request_id: String,
+    /// What it said.
     pub outcome: Outcome,
 }
 
@@ -106,10 +114,39 @@ pub fn is_request_id(id: &str) -> bool {
 
 /// Checks an answer against the contract and parses it. Every mismatch is
 /// collected; the envelope is returned only when there are none.
+///
+/// ```
+/// use iai_conformance::envelope::{self, CONTENT_TYPE, Outcome};
+///
+/// let id = envelope::new_request_id();
+/// let body = envelope::error(&id, "InternalError", "Internal error.").to_string();
+/// let answer = envelope::check(200, Some(CONTENT_TYPE), body.as_bytes()).unwrap();
+/// assert_eq!(answer.request_id, id);
+/// assert!(matches!(answer.outcome, Outcome::Error { code, .. } if code == "InternalError"));
+///
+/// // an HTTP 500 with a charset and no RequestId breaks the contract thrice
+/// let broken = br#"{"Response": {"Error": {"Code": "InternalError", "Message": "m"}}}"#;
+/// let fields: Vec<String> = envelope::check(500, Some("application/json; charset=utf-8"), broken)
+///     .unwrap_err()
+///     .into_iter()
+///     .map(|m| m.field)
+///     .collect();
+/// assert_eq!(fields, ["http.status", "http.content-type", "Response.RequestId"]);
+/// ```
 pub fn check(
     status: u16,
     content_type: Option<&str>,
     body: &[u8],
+) -> Result<Envelope, Vec<Mismatch>> {
+    let json: Result<Value, String> = serde_json::from_slice(body).map_err(|e| e.to_string());
+    check_json(status, content_type, json.as_ref().map_err(String::as_str))
+}
+
+/// [`check`] of a body already parsed (or found not to be JSON, and why).
+pub(crate) fn check_json(
+    status: u16,
+    content_type: Option<&str>,
+    json: Result<&Value, &str>,
 ) -> Result<Envelope, Vec<Mismatch>> {
     let mut out = Vec::new();
     if status != 200 {
@@ -122,7 +159,7 @@ pub fn check(
             content_type.unwrap_or("(none)"),
         ));
     }
-    let value: Value = match serde_json::from_slice(body) {
+    let value = match json {
         Ok(v) => v,
         Err(e) => {
             out.push(Mismatch::new(
@@ -134,7 +171,7 @@ pub fn check(
         }
     };
     let Some(top) = value.as_object() else {
-        out.push(Mismatch::new("body", "a JSON object", kind_of(&value)));
+        out.push(Mismatch::new("body", "a JSON object", kind_of(value)));
         return Err(out);
     };
     for key in top.keys().filter(|k| *k != "Response") {
@@ -230,6 +267,83 @@ pub fn check(
     }
 }
 
+/// What an answer says, read leniently: the way a client reads it, and
+/// the way a report shows a broken answer's code, whatever its status, its
+/// content type or the rest of the contract. The one lenient reader of the
+/// harness; [`check`] is the strict one.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Reading {
+    /// `Response.RequestId`, when it is a string.
+    pub(crate) request_id: Option<String>,
+    /// What the `Response` says.
+    pub(crate) said: Said,
+}
+
+/// What a leniently read `Response` says.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Said {
+    /// No `Error`: the whole `Response` object, RequestId included.
+    Success(Map<String, Value>),
+    /// `Error.Code`, with `Error.Message` when it is a string.
+    Error {
+        code: String,
+        message: Option<String>,
+    },
+    /// An `Error` with no string `Code`.
+    ErrorWithoutCode,
+    /// No envelope at all (not JSON, or no `Response` object): why.
+    NoEnvelope(String),
+}
+
+impl Reading {
+    /// The error code, when the answer is an error with one.
+    pub(crate) fn code(&self) -> Option<&str> {
+        match &self.said {
+            Said::Error { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// Reads an answer's body, already parsed (or found not to be JSON, and why).
+pub(crate) fn read(json: Result<&Value, &str>) -> Reading {
+    let none = |why: String| Reading {
+        request_id: None,
+        said: Said::NoEnvelope(why),
+    };
+    let value = match json {
+        Ok(value) => value,
+        Err(e) => return none(format!("the body is not JSON ({e})")),
+    };
+    let Some(response) = value.get("Response").and_then(Value::as_object) else {
+        return none("the body has no Response object".into());
+    };
+    let request_id = response
+        .get("RequestId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let said = match response.get("Error") {
+        None => Said::Success(response.clone()),
+        Some(error) => match error.get("Code").and_then(Value::as_str) {
+            Some(code) => Said::Error {
+                code: code.to_string(),
+                message: error
+                    .get("Message")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            },
+            None => Said::ErrorWithoutCode,
+        },
+    };
+    Reading { request_id, said }
+}
+
+/// [`read`] of raw bytes.
+pub(crate) fn read_bytes(body: &[u8]) -> Reading {
+    let json: Result<Value, String> = serde_json::from_slice(body).map_err(|e| e.to_string());
+    read(json.as_ref().map_err(String::as_str))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +361,42 @@ mod tests {
                 message: "boom".into()
             }
         );
+    }
+
+    #[test]
+    fn reads_what_a_broken_answer_says() {
+        let said = |body: &[u8]| read_bytes(body).said;
+        assert!(
+            matches!(said(b"<html>"), Said::NoEnvelope(why) if why.starts_with("the body is not JSON"))
+        );
+        assert_eq!(
+            said(br#"{"Response": 1}"#),
+            Said::NoEnvelope("the body has no Response object".into())
+        );
+        assert_eq!(
+            said(br#"{"Response": {"Error": {}}}"#),
+            Said::ErrorWithoutCode
+        );
+        assert_eq!(
+            said(br#"{"Response": {"Error": "x"}}"#),
+            Said::ErrorWithoutCode
+        );
+        let reading = read_bytes(
+            br#"{"Response": {"Error": {"Code": "A.B"}, "RequestId": "r"}, "Extra": 1}"#,
+        );
+        assert_eq!(reading.request_id.as_deref(), Some("r"));
+        assert_eq!(reading.code(), Some("A.B"));
+        assert_eq!(
+            reading.said,
+            Said::Error {
+                code: "A.B".into(),
+                message: None
+            }
+        );
+        let Said::Success(fields) = said(br#"{"Response": {"RequestId": "r", "X": 1}}"#) else {
+            panic!()
+        };
+        assert_eq!(fields.len(), 2);
     }
 
     #[test]

@@ -9,9 +9,9 @@
 //! the answer against the wire contract:
 //!
 //! ```
-//! use iai_conformance::client::{CallOptions, Client, Style, now};
 //! use iai_conformance::emulator::{Config, Emulator};
 //! use iai_conformance::envelope::{self, Outcome};
+//! use iai_conformance::{CallOptions, Client, Style, now};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,17 +33,29 @@
 //! # }
 //! ```
 //!
-//! The modules, in the order a request travels:
+//! Three modules are public, each a namespace of its own: [`sign`] (the
+//! signer and the verifier, stage by stage), [`envelope`] (the wire
+//! contract of every answer) and [`emulator`] (the reference server to
+//! start in-process). Everything else a user of the library touches is
+//! re-exported here:
 //!
-//! - [`api`]: the API as data (actions, parameters, rules, error codes) and
-//!   the one validator of IDs and names.
-//! - [`sign`]: TC3-HMAC-SHA256 and v1, signing and verifying; pure.
-//! - [`client`]: our signed HTTP client.
-//! - [`emulator`]: the reference server.
-//! - [`envelope`]: the wire contract of every answer.
-//! - [`case`], [`run`], [`check`], [`report`]: the conformance engine.
-//! - [`client_target`]: the same cases turned around to judge a client.
-//! - [`live`]: what keeps a run against a real account harmless.
+//! - the client: [`Client`], [`CallOptions`] and the wire vocabulary
+//!   ([`Style`], [`SignedHeaderSet`], [`Prepared`], [`Exchange`], [`now`],
+//!   [`encode`]);
+//! - the API as data: [`Catalog`], and [`parse_doc_page`] for Tencent's
+//!   pages;
+//! - the cases: [`discover`] and [`Case`];
+//! - running them: [`Run`], the one entry point, on a [`Target`] (the
+//!   emulator, a URL, live, or a client library through an [`Adapter`]),
+//!   giving [`CaseResult`]s and their [`Verdict`]s; [`Session`] for a
+//!   connected server of one's own;
+//! - the reports: [`Report`];
+//! - a live run's safety: [`LiveOptions`], [`Guard`], [`sweep()`].
+//!
+//! Inside, the layers only point down: `api`, `sign`, `envelope`, `wire`
+//! and `scope` at the bottom; the client, the emulator and the cases on
+//! them; `live` and `check` above; `results`; the runners (`run`,
+//! `client_target`); `report` on top.
 //!
 //! # Known limitations
 //!
@@ -54,15 +66,44 @@
 //!   answer `UnsupportedOperation`. It detects no faces: a decodable JPEG,
 //!   PNG or BMP counts as one.
 
-pub mod api;
-pub mod case;
-pub mod check;
-pub mod client;
-pub mod client_target;
 pub mod emulator;
 pub mod envelope;
-pub mod live;
-pub mod report;
-pub mod run;
-mod scope;
 pub mod sign;
+
+mod api;
+mod case;
+mod check;
+mod client;
+mod client_target;
+mod live;
+mod report;
+mod results;
+mod run;
+mod scope;
+mod wire;
+
+pub use api::doc_page::{
+    DocError, DocErrorCode, DocExample, DocField, DocPage, DocParam, parse as parse_doc_page,
+};
+pub use api::shape::{check_fields as check_output_fields, check_output};
+pub use api::spec::{ActionSpec, GENERATED as GENERATED_CATALOG, Member, Spec};
+pub use api::tccli::{
+    DeriveError, Package, Packages as TencentPackages, changes as catalog_changes,
+};
+pub use api::validate::is_id_char;
+pub use api::{Action, Catalog, CodeKind, ErrorCode, Field, Param, ParamType, Rule};
+pub use case::{
+    Case, Discovered, LoadError, RowInfo, Source, SourceKind, TargetKind, Trigger, bundled,
+    discover,
+};
+pub use check::{ErrorKind, Expected, Observed, Returned, ReturnedError};
+pub use client::{CallOptions, Client, ClientError};
+pub use client_target::{
+    Adapter, AdapterError, FoundPython, PythonSource, not_for_clients, python_sdk,
+};
+pub use live::sweep::{SweepError, Swept, sweep};
+pub use live::{Entry, Guard, Kind as EntryKind, Limits, Options as LiveOptions, read_face_image};
+pub use report::{Counts, Report};
+pub use results::{CaseResult, ClientRecord, Verdict};
+pub use run::{LIVE_ENDPOINT, Run, Session, Target, TargetError};
+pub use wire::{Exchange, Prepared, SignedHeaderSet, Style, encode, now};

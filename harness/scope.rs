@@ -1,5 +1,7 @@
-//! Run-scoped IDs: how the placeholders of a case file become the IDs of
-//! one run, and back (for snapshots and recordings).
+//! Run-scoped IDs, in one place: a run's id (its creation time and a
+//! random part, so `sweep` can tell its age), the scope of one case, and
+//! how the placeholders of a case file become the IDs of one run, and back
+//! (for snapshots and recordings).
 //!
 //! - `{{run}}` becomes the case's scope, `ct-<run id>-<case index>`, a valid
 //!   PersonId/GroupId fragment unique to the run and the case.
@@ -8,6 +10,63 @@
 //!   refused) whatever the run id is. `N` must leave room for the scope.
 //!
 //! A leaf module: it imports nothing of the crate.
+
+use serde_json::{Map, Value};
+
+/// Where every created group and person ID starts.
+pub(crate) const PREFIX: &str = "ct-";
+
+/// A run id: its creation time (Unix seconds, base 36) and 6 random base-36
+/// characters, e.g. `t3k2x1a-q8z0mb`.
+pub(crate) fn mint_run_id(now: i64) -> String {
+    let mut random = String::new();
+    let mut n: u64 = rand::random();
+    for _ in 0..6 {
+        random.push(base36_digit((n % 36) as u8));
+        n /= 36;
+    }
+    format!("{}-{random}", base36(now.max(0) as u64))
+}
+
+fn base36_digit(d: u8) -> char {
+    char::from_digit(u32::from(d), 36).expect("below 36")
+}
+
+fn base36(mut n: u64) -> String {
+    if n == 0 {
+        return "0".into();
+    }
+    let mut digits = Vec::new();
+    while n > 0 {
+        digits.push(base36_digit((n % 36) as u8));
+        n /= 36;
+    }
+    digits.iter().rev().collect()
+}
+
+/// The creation time (Unix seconds) of the run that made `id`, when `id`
+/// has the shape `ct-<base36 seconds>-<base36 random>-...`.
+pub(crate) fn created_at(id: &str) -> Option<i64> {
+    let rest = id.strip_prefix(PREFIX)?;
+    let mut parts = rest.splitn(3, '-');
+    let time = parts.next()?;
+    let random = parts.next()?;
+    let _ = parts.next()?;
+    let lower36 = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+    };
+    if !lower36(time) || time.len() > 12 || !lower36(random) {
+        return None;
+    }
+    i64::from_str_radix(time, 36).ok()
+}
+
+/// The scope of case `index` of run `run_id`: what `{{run}}` becomes.
+pub(crate) fn case_scope(run_id: &str, index: usize) -> String {
+    format!("{PREFIX}{run_id}-{index}")
+}
 
 /// The shortest `N` a `{{run:N}}` may ask for: longer than any scope.
 pub(crate) const MIN_PADDED: usize = 40;
@@ -113,6 +172,23 @@ pub(crate) fn collapse(text: &str, scope: &str) -> String {
     out
 }
 
+/// `value` with every placeholder in its strings expanded for `scope`.
+pub(crate) fn expand_value(value: &Value, scope: &str) -> Value {
+    match value {
+        Value::String(s) => Value::String(expand(s, scope)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| expand_value(v, scope)).collect()),
+        Value::Object(map) => Value::Object(expand_map(map, scope)),
+        other => other.clone(),
+    }
+}
+
+/// `map` with every placeholder in its strings expanded for `scope` (keys stay).
+pub(crate) fn expand_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
+    map.iter()
+        .map(|(k, v)| (k.clone(), expand_value(v, scope)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +227,19 @@ mod tests {
         assert!(check("{{run}}-1").is_ok());
         assert!(check("{{run:10}}").unwrap_err().contains("40 to 100000"));
         assert!(check("{{run:64").is_err());
+    }
+
+    #[test]
+    fn a_case_scope_carries_its_run_time() {
+        let scope = case_scope(&mint_run_id(1_700_000_000), 3);
+        assert!(scope.starts_with("ct-") && scope.ends_with("-3"), "{scope}");
+        let params: Map<String, Value> =
+            serde_json::from_str(r#"{"PersonId": "{{run}}-1", "GroupIds": ["{{run}}-g", 7]}"#)
+                .unwrap();
+        let filled = expand_map(&params, &scope);
+        assert_eq!(filled["PersonId"], Value::String(format!("{scope}-1")));
+        assert_eq!(filled["GroupIds"][0], Value::String(format!("{scope}-g")));
+        assert_eq!(filled["GroupIds"][1], 7);
+        assert_eq!(created_at(&format!("{scope}-1")), Some(1_700_000_000));
     }
 }

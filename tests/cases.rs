@@ -13,56 +13,53 @@ use std::sync::{Arc, OnceLock};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
-use iai_conformance::case::{self, Case};
-use iai_conformance::client_target::{self, Adapter, ClientRunner};
-use iai_conformance::live;
-use iai_conformance::run::{CaseResult, Runner, Session, Status, Target, TargetError};
+use iai_conformance::{
+    Case, CaseResult, LiveOptions, Run, Target, TargetError, TargetKind, Verdict, discover,
+    not_for_clients, python_sdk,
+};
+
+/// The runtime every test of the process shares.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
 
 struct Harness {
-    runtime: tokio::runtime::Runtime,
-    runner: Result<Arc<Runner>, String>,
+    run: Result<Run, String>,
     /// `IAI_TARGET=live` without credentials: every case is skipped with this.
     skip: Option<String>,
 }
 
 static HARNESS_STARTED: OnceLock<Harness> = OnceLock::new();
 
-/// The runtime and the connected target, shared by every test of the process.
+/// The target `IAI_TARGET` names, started, shared by every server test.
 fn harness() -> &'static Harness {
     HARNESS_STARTED.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
         let spec = std::env::var("IAI_TARGET").unwrap_or_default();
         let env = |k: &str| std::env::var(k).ok();
         let target = Target::from_spec(&spec, env);
         if let Err(e @ TargetError::NoCredentials(_)) = &target {
             eprintln!("{e}");
             return Harness {
-                runtime,
-                runner: Err(e.to_string()),
+                run: Err(e.to_string()),
                 skip: Some(e.to_string()),
             };
         }
-        let runner = target
+        let run = target
             .map_err(|e| format!("IAI_TARGET: {e}"))
             .and_then(|target| {
-                runtime
-                    .block_on(Session::start(&target))
+                let options = LiveOptions::from_env(env)?;
+                runtime()
+                    .block_on(Run::start(&target, &options))
                     .map_err(|e| e.to_string())
-            })
-            .and_then(|session| {
-                let options = live::Options::from_env(env)?;
-                Runner::with_options(session, &options).map_err(|e| e.to_string())
-            })
-            .map(Arc::new);
-        Harness {
-            runtime,
-            runner,
-            skip: None,
-        }
+            });
+        Harness { run, skip: None }
     })
 }
 
@@ -72,9 +69,11 @@ fn root() -> PathBuf {
 
 /// Turns a result into a test outcome; `Ok(true)` when it passed outright.
 fn verdict(result: &CaseResult) -> Result<Option<Completion>, Failed> {
-    match &result.status {
-        Status::Skipped(why) | Status::Unreachable(why) => Ok(Some(Completion::ignored_with(why))),
-        Status::Failed | Status::UnexpectedPass(_) => Err(format!(
+    match &result.verdict {
+        Verdict::Skipped(why) | Verdict::Unreachable(why) => {
+            Ok(Some(Completion::ignored_with(why)))
+        }
+        Verdict::Failed | Verdict::UnexpectedPass(_) => Err(format!(
             "{} ({}; {})\n{}",
             result.description,
             result.file,
@@ -82,8 +81,8 @@ fn verdict(result: &CaseResult) -> Result<Option<Completion>, Failed> {
             result.failure_text()
         )
         .into()),
-        Status::ExpectedFailure(_) => Ok(Some(Completion::Completed)),
-        Status::Passed => Ok(None),
+        Verdict::ExpectedFailure(_) => Ok(Some(Completion::Completed)),
+        Verdict::Passed => Ok(None),
     }
 }
 
@@ -92,13 +91,13 @@ fn run(index: usize, case: Case) -> Result<Completion, Failed> {
     if let Some(why) = &h.skip {
         return Ok(Completion::ignored_with(why));
     }
-    let runner = h.runner.as_ref().map_err(|e| Failed::from(e.as_str()))?;
-    let result = h.runtime.block_on(runner.run_case(index, &case));
+    let run = h.run.as_ref().map_err(|e| Failed::from(e.as_str()))?;
+    let result = runtime().block_on(run.run_case(index, &case));
     if let Some(done) = verdict(&result)? {
         return Ok(done);
     }
     if result.snapshot {
-        let kind = runner.session().kind();
+        let kind = run.kind();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(root().join("snapshots"));
         settings.set_prepend_module_to_snapshot(false);
@@ -118,11 +117,11 @@ fn run(index: usize, case: Case) -> Result<Completion, Failed> {
     Ok(Completion::Completed)
 }
 
-/// One client adapter's runner, shared by its trials.
+/// One client adapter's run, shared by its trials.
 struct ClientHarness {
     /// `client_rust`, `client_python_sdk`, ...: the trials' name prefix.
     prefix: String,
-    runner: Result<Arc<ClientRunner>, String>,
+    run: Result<Arc<Run>, String>,
 }
 
 /// The client adapters to run: the one `IAI_TARGET` names, or `rust` and
@@ -136,25 +135,36 @@ fn client_harnesses(spec: &str) -> Vec<ClientHarness> {
     specs
         .into_iter()
         .map(|spec| {
-            let adapter = Adapter::from_spec(spec).expect("a client spec");
-            let prefix = match &adapter {
-                Ok(a) => a.kind().as_str(),
+            let target = Target::from_spec(spec, |_| None);
+            let prefix = match &target {
+                Ok(t) => client_kind(t).as_str(),
                 Err(_) if spec == "client:python-sdk" => "client:python-sdk",
                 Err(_) => "client:command",
             }
             .replace([':', '-'], "_");
             ClientHarness {
                 prefix,
-                runner: adapter
-                    .map(|a| Arc::new(ClientRunner::new(a)))
-                    .map_err(|e| e.to_string()),
+                run: target.map_err(|e| e.to_string()).and_then(|t| {
+                    runtime()
+                        .block_on(Run::start(&t, &LiveOptions::default()))
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string())
+                }),
             }
         })
         .collect()
 }
 
-fn run_client(runner: &ClientRunner, index: usize, case: &Case) -> Result<Completion, Failed> {
-    let result = harness().runtime.block_on(runner.run_case(index, case));
+/// The kind of a client target.
+fn client_kind(target: &Target) -> TargetKind {
+    match target {
+        Target::Client(adapter) => adapter.kind(),
+        _ => unreachable!("a client spec parses as a client target"),
+    }
+}
+
+fn run_client(run: &Run, index: usize, case: &Case) -> Result<Completion, Failed> {
+    let result = runtime().block_on(run.run_case(index, case));
     Ok(verdict(&result)?.unwrap_or(Completion::Completed))
 }
 
@@ -173,24 +183,24 @@ fn readme_example(python: std::path::PathBuf, cases: Vec<Case>) -> Result<Comple
         .ok_or("the section has no ```python example adapter")?;
     let file = std::env::temp_dir().join(format!("iai-readme-adapter-{}.py", std::process::id()));
     std::fs::write(&file, code).map_err(|e| e.to_string())?;
-    let adapter = Adapter::from_spec(&format!(
-        "client:command:{} {}",
-        python.display(),
-        file.display()
-    ))
-    .expect("a client spec")
+    let target = Target::from_spec(
+        &format!("client:command:{} {}", python.display(), file.display()),
+        |_| None,
+    )
     .map_err(|e| e.to_string())?;
-    let runner = ClientRunner::new(adapter);
+    let run = runtime()
+        .block_on(Run::start(&target, &LiveOptions::default()))
+        .map_err(|e| e.to_string())?;
     let mut failures = String::new();
     let mut ran = 0;
     for (index, case) in cases.iter().enumerate() {
-        let result = harness().runtime.block_on(runner.run_case(index, case));
+        let result = runtime().block_on(run.run_case(index, case));
         ran += 1;
-        if result.status != Status::Passed {
+        if result.verdict != Verdict::Passed {
             failures.push_str(&format!(
                 "{}: {}\n{}",
                 result.name,
-                result.status.label(),
+                result.verdict.label(),
                 result.failure_text()
             ));
         }
@@ -212,7 +222,7 @@ fn main() {
     let spec = std::env::var("IAI_TARGET").unwrap_or_default();
     let clients = client_harnesses(&spec);
     let server = !spec.trim().starts_with("client:");
-    match case::discover(&root().join("cases")) {
+    match discover(&root().join("cases")) {
         Err(e) => {
             let message = e.to_string();
             trials.push(Trial::test(e.name.clone(), move || Err(message.into())));
@@ -223,28 +233,28 @@ fn main() {
                 trials.push(Trial::test(error.name.clone(), move || Err(message.into())));
             }
             for client in clients {
-                let runner = match client.runner {
-                    Ok(runner) => Some(runner),
+                let run = match client.run {
+                    Ok(run) => Some(run),
                     Err(why) => {
                         eprintln!("SKIP {}::* (marked ignored): {why}", client.prefix);
                         None
                     }
                 };
-                let kind = match (&runner, client.prefix.as_str()) {
+                let kind = match (&run, client.prefix.as_str()) {
                     (Some(r), _) => r.kind(),
-                    (None, "client_python_sdk") => case::TargetKind::ClientPythonSdk,
-                    (None, _) => case::TargetKind::ClientCommand,
+                    (None, "client_python_sdk") => TargetKind::ClientPythonSdk,
+                    (None, _) => TargetKind::ClientCommand,
                 };
                 for (index, case) in found.cases.iter().enumerate() {
-                    if client_target::not_for_clients(case, kind).is_some() {
+                    if not_for_clients(case, kind).is_some() {
                         continue;
                     }
                     let name = format!("{}::{}", client.prefix, case.name);
-                    match &runner {
-                        Some(runner) => {
-                            let (runner, case) = (Arc::clone(runner), case.clone());
+                    match &run {
+                        Some(run) => {
+                            let (run, case) = (Arc::clone(run), case.clone());
                             trials.push(Trial::ignorable_test(name, move || {
-                                run_client(&runner, index, &case)
+                                run_client(&run, index, &case)
                             }));
                         }
                         None => trials.push(Trial::test(name, || Ok(())).with_ignored_flag(true)),
@@ -262,7 +272,7 @@ fn main() {
                     .cloned()
                     .collect();
                 let name = "client_command::readme_example_adapter".to_string();
-                match client_target::python_sdk() {
+                match python_sdk() {
                     Ok(found) => trials.push(Trial::ignorable_test(name, move || {
                         readme_example(found.python, example)
                     })),
@@ -281,9 +291,9 @@ fn main() {
     let conclusion = libtest_mimic::run(&args, trials);
     // A live run deletes everything it created, pass or fail.
     if let Some(h) = HARNESS_STARTED.get()
-        && let Ok(runner) = &h.runner
+        && let Ok(run) = &h.run
     {
-        let left = h.runtime.block_on(runner.cleanup());
+        let left = runtime().block_on(run.cleanup());
         for (entry, why) in &left {
             eprintln!("cleanup: {:?} {} not deleted: {why}", entry.kind, entry.id);
         }

@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
 
-use iai_conformance::client::encode;
+use iai_conformance::encode;
 use iai_conformance::sign::verify::{ReceivedTc3, ReceivedV1, verify_tc3, verify_v1};
 use iai_conformance::sign::{Credentials, KeyStore, V1Method, VerifyPolicy, tc3, v1};
 

@@ -7,7 +7,7 @@ use super::spec::{Member, Spec, Type};
 /// What kind of failure a code reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ErrorKind {
+pub enum CodeKind {
     /// Authentication and authorization (`AuthFailure.*`).
     Auth,
     /// The request or one of its parameters is wrong.
@@ -26,8 +26,10 @@ pub enum ErrorKind {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorCode {
+    /// The code, e.g. `InvalidParameterValue.PersonIdNotExist`.
     pub code: String,
-    pub kind: ErrorKind,
+    /// What kind of failure it reports.
+    pub kind: CodeKind,
     /// What the code means, in our own words.
     pub description: String,
     /// A common code, valid for every action of every product.
@@ -47,31 +49,49 @@ pub struct ErrorCode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamType {
+    /// A string.
     String,
+    /// An integer.
     Integer,
+    /// A floating-point number.
     Float,
+    /// A boolean.
     Boolean,
+    /// An array of strings.
     StringArray,
+    /// An object.
     Object,
+    /// An array of objects.
     ObjectArray,
     /// An array of integers (CreateFace's `RetCode` and `SucIndexes`).
     IntegerArray,
 }
 
-/// A documented rule on a parameter's value, checked by [`super::validate`].
+/// A documented rule on a parameter's value, checked by the one validator of IDs and names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
+    /// A PersonId: the documented characters and length.
     PersonId,
+    /// A GroupId: the documented characters and length.
     GroupId,
+    /// A person's name: the documented characters and length.
     PersonName,
+    /// A group's name: the documented characters and length.
     GroupName,
+    /// A group's tag: the documented length.
     GroupTag,
+    /// A gender: one of the documented values.
     Gender,
+    /// A Base64 image: decodable, of a supported format and size.
     Image,
+    /// An image URL.
     Url,
+    /// A face model version: one of the documented values.
     FaceModelVersion,
+    /// A paging offset: not negative.
     Offset,
+    /// A paging limit: within the action's documented maximum.
     Limit,
     /// Group description-field names (`GroupExDescriptions`).
     GroupExDescriptions,
@@ -84,12 +104,16 @@ pub enum Rule {
 }
 
 /// An input parameter of an action: its wire facts from the generated
-/// catalog ([`super::spec`]), its rule and maximum from `actions.toml`.
+/// catalog ([`crate::Spec`]), its rule and maximum from `actions.toml`.
 #[derive(Clone, Debug)]
 pub struct Param {
+    /// The parameter's name, as on the wire.
     pub name: String,
+    /// Its wire type.
     pub ty: ParamType,
+    /// Whether the action needs it.
     pub required: bool,
+    /// The value rule it follows, if any.
     pub rule: Option<Rule>,
     /// The largest value the document allows (`Limit`, the control levels,
     /// `FaceMatchThreshold`).
@@ -104,7 +128,9 @@ pub struct Param {
 /// An output field of an action's success answer (besides `RequestId`).
 #[derive(Clone, Debug)]
 pub struct Field {
+    /// The field's name, as on the wire.
     pub name: String,
+    /// Its wire type.
     pub ty: ParamType,
     /// Present in every success answer (false where the document says it may be null).
     pub always: bool,
@@ -113,9 +139,11 @@ pub struct Field {
 /// One action of iai 2020-03-03.
 #[derive(Clone, Debug)]
 pub struct Action {
+    /// The action's name, e.g. `DeletePerson`.
     pub name: String,
     /// What it does, in our own words.
     pub summary: String,
+    /// Its input parameters.
     pub params: Vec<Param>,
     /// Success fields other than `RequestId`.
     pub outputs: Vec<Field>,
@@ -125,6 +153,7 @@ pub struct Action {
 }
 
 impl Action {
+    /// The input parameter `name`, if the action has it.
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
     }
@@ -272,22 +301,35 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
 
 impl Catalog {
     /// The catalog built into the harness.
+    ///
+    /// ```
+    /// let catalog = iai_conformance::Catalog::get();
+    /// let delete = catalog.action("DeletePerson").expect("a library action");
+    /// assert!(delete.param("PersonId").is_some_and(|p| p.required));
+    /// // a code documented for DeletePerson, and a common code any action may answer
+    /// assert!(catalog.allows("DeletePerson", "InvalidParameterValue.PersonIdNotExist"));
+    /// assert!(catalog.allows("DeletePerson", "InternalError"));
+    /// ```
     pub fn get() -> &'static Catalog {
         &CATALOG
     }
 
+    /// Every error code: common codes and the iai registry.
     pub fn codes(&self) -> &[ErrorCode] {
         &self.codes
     }
 
+    /// The code `code`, if the catalog has it.
     pub fn code(&self, code: &str) -> Option<&ErrorCode> {
         self.codes.iter().find(|c| c.code == code)
     }
 
+    /// Every action the catalog describes.
     pub fn actions(&self) -> &[Action] {
         &self.actions
     }
 
+    /// The action `name`, if the catalog describes it.
     pub fn action(&self, name: &str) -> Option<&Action> {
         self.actions.iter().find(|a| a.name == name)
     }
@@ -385,7 +427,7 @@ mod tests {
         let wrong: Vec<_> = catalog()
             .codes()
             .iter()
-            .filter(|c| c.code.starts_with("AuthFailure") && c.kind != ErrorKind::Auth)
+            .filter(|c| c.code.starts_with("AuthFailure") && c.kind != CodeKind::Auth)
             .map(|c| (&c.code, c.kind))
             .collect();
         assert!(
@@ -399,10 +441,10 @@ mod tests {
         for code in catalog().codes() {
             let c = code.code.as_str();
             if c.starts_with("ResourceUnavailable.") || c.starts_with("ResourcesSoldOut.") {
-                assert_eq!(code.kind, ErrorKind::Billing, "{c}");
+                assert_eq!(code.kind, CodeKind::Billing, "{c}");
             }
             if c.starts_with("RequestLimitExceeded") || c.starts_with("LimitExceeded") {
-                assert_eq!(code.kind, ErrorKind::Limit, "{c}");
+                assert_eq!(code.kind, CodeKind::Limit, "{c}");
             }
         }
     }

@@ -12,6 +12,7 @@ use serde::Serialize;
 /// What one API page documents.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocPage {
+    /// The action's name.
     pub action: String,
     /// The API version, from the `Version` common-parameter row.
     pub version: Option<String>,
@@ -20,6 +21,7 @@ pub struct DocPage {
     pub params: Vec<DocParam>,
     /// Every row of the output table, `RequestId` included.
     pub outputs: Vec<DocField>,
+    /// The input/output examples, in order.
     pub examples: Vec<DocExample>,
     /// The business error codes, in the page's order.
     pub error_codes: Vec<DocErrorCode>,
@@ -28,18 +30,24 @@ pub struct DocPage {
 /// One input parameter row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocParam {
+    /// The parameter's name.
     pub name: String,
+    /// Whether the page marks it required.
     pub required: bool,
     /// As printed: `String`, `Integer`, `Array of String`, `FaceRect`, ...
     pub ty: String,
+    /// The page's description of it.
     pub description: String,
 }
 
 /// One output parameter row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocField {
+    /// The field's name.
     pub name: String,
+    /// Its type, as the page prints it.
     pub ty: String,
+    /// The page's description of it.
     pub description: String,
 }
 
@@ -48,6 +56,7 @@ pub struct DocField {
 pub struct DocExample {
     /// The heading after `ExampleN`, e.g. `Deleting person`.
     pub title: String,
+    /// What the example shows, as the page titles it.
     pub description: String,
     /// The request as printed (URL and `&`-joined parameters, or a body).
     pub input: String,
@@ -58,7 +67,9 @@ pub struct DocExample {
 /// One row of the error-code table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocErrorCode {
+    /// The code.
     pub code: String,
+    /// The page's description of it.
     pub description: String,
 }
 
@@ -66,15 +77,30 @@ pub struct DocErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocError {
     #[error("no `{0}` section")]
+    /// A numbered section is missing.
     MissingSection(&'static str),
     #[error("the `{0}` section has no table header")]
+    /// A section has no table.
     MissingTable(&'static str),
     #[error("no action name: neither a title line nor an `Action` row")]
+    /// The page names no action.
     MissingAction,
     #[error("unreadable row in the `{section}` section: {line:?}")]
-    MalformedRow { section: &'static str, line: String },
+    /// A table row cannot be read.
+    MalformedRow {
+        /// The section's printed name.
+        section: &'static str,
+        /// The row as read.
+        line: String,
+    },
     #[error("example {number} has no `{part}` part")]
-    IncompleteExample { number: usize, part: &'static str },
+    /// An example lacks its input or its output.
+    IncompleteExample {
+        /// The example's number.
+        number: usize,
+        /// The missing part.
+        part: &'static str,
+    },
 }
 
 /// The numbered sections the parser knows, by their printed names.

@@ -14,24 +14,22 @@
 //! [`shape::check_output`] type-checks a success answer against the first.
 
 mod catalog;
-pub mod doc_page;
-pub mod shape;
-pub mod spec;
-pub mod tccli;
-pub mod validate;
+pub(crate) mod doc_page;
+pub(crate) mod shape;
+pub(crate) mod spec;
+pub(crate) mod tccli;
+pub(crate) mod validate;
 
-pub use catalog::{Action, Catalog, ErrorCode, ErrorKind, Field, Param, ParamType, Rule};
+pub use catalog::{Action, Catalog, CodeKind, ErrorCode, Field, Param, ParamType, Rule};
 
 /// The API version this harness covers.
-pub const VERSION: &str = "2020-03-03";
+pub(crate) const VERSION: &str = "2020-03-03";
 /// The service name in the TC3 credential scope and the host's first label.
-pub const SERVICE: &str = "iai";
-/// The production endpoint.
-pub const ENDPOINT: &str = "iai.tencentcloudapi.com";
+pub(crate) const SERVICE: &str = "iai";
 
 /// The common parameters a v1 query or form carries besides the action's
 /// own (`RequestClient` and `Language` are what the official SDKs add).
-pub const V1_COMMON_PARAMS: &[&str] = &[
+pub(crate) const V1_COMMON_PARAMS: &[&str] = &[
     "Action",
     "Version",
     "Region",

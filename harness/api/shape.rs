@@ -23,7 +23,7 @@ pub fn check_fields(action: &str, fields: &Map<String, Value>) -> Vec<Mismatch> 
 }
 
 /// [`check_output`] against a given catalog.
-pub fn check_output_in(spec: &Spec, action: &str, response: &Value) -> Vec<Mismatch> {
+pub(crate) fn check_output_in(spec: &Spec, action: &str, response: &Value) -> Vec<Mismatch> {
     match response {
         Value::Object(fields) => check_fields_in(spec, action, fields),
         other => vec![Mismatch::new("Response", "an object", describe(other))],
@@ -123,7 +123,7 @@ fn one(m: &Member, value: &Value, path: &str, out: &mut Vec<Mismatch>) {
 /// output field, nullable ones included, with a plausible value of its
 /// type (arrays of one element, objects with all their members). Empty for
 /// an action the catalog does not know.
-pub fn sample_fields(action: &str) -> Map<String, Value> {
+pub(crate) fn sample_fields(action: &str) -> Map<String, Value> {
     fn value(m: &Member) -> Value {
         let one = match m.ty {
             Type::String => Value::from("conformance"),

@@ -46,8 +46,10 @@ fn is_false(b: &bool) -> bool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Member {
+    /// The member's name, as on the wire.
     pub name: String,
     #[serde(rename = "type")]
+    /// Its type.
     pub ty: Type,
     /// An array of `ty`.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -90,6 +92,7 @@ impl Member {
         }
     }
 
+    /// The field `name` of an object member, if it has one.
     pub fn field(&self, name: &str) -> Option<&Member> {
         self.fields.iter().find(|m| m.name == name)
     }
@@ -163,22 +166,27 @@ impl Example {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionSpec {
+    /// The action's name, e.g. `DeletePerson`.
     pub name: String,
     /// `online` or `deprecated`.
     pub status: String,
     /// The editions whose description has the action.
     pub editions: Vec<Edition>,
+    /// Its input parameters.
     pub params: Vec<Member>,
     /// Success fields besides `RequestId`.
     pub outputs: Vec<Member>,
+    /// Its official examples.
     pub examples: Vec<Example>,
 }
 
 impl ActionSpec {
+    /// The input parameter `name`, if the action has it.
     pub fn param(&self, name: &str) -> Option<&Member> {
         self.params.iter().find(|m| m.name == name)
     }
 
+    /// The output field `name`, if the action has it.
     pub fn output(&self, name: &str) -> Option<&Member> {
         self.outputs.iter().find(|m| m.name == name)
     }
@@ -196,6 +204,7 @@ pub struct Source {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
+    /// The API version the catalog describes.
     pub api_version: String,
     /// What it was generated from (informational: a new package version
     /// with the same data is no change).
@@ -226,6 +235,7 @@ impl Spec {
         text
     }
 
+    /// The action `name`, if the catalog describes it.
     pub fn action(&self, name: &str) -> Option<&ActionSpec> {
         self.actions.iter().find(|a| a.name == name)
     }

@@ -36,46 +36,87 @@ const SDK_ALL: &str = "tencentcloud_sdk_python";
 /// Why the description could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DeriveError {
+    /// A file or folder cannot be read.
     #[error("cannot read {path}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
+    /// A wheel is not a readable zip.
     #[error("{path} is not a readable wheel")]
     Zip {
+        /// The wheel.
         path: PathBuf,
+        /// Why.
         #[source]
         source: zip::result::ZipError,
     },
+    /// A package lacks a file it must hold.
     #[error("{path} has no {inner}")]
-    MissingFile { path: PathBuf, inner: String },
+    MissingFile {
+        /// The package.
+        path: PathBuf,
+        /// The file inside it.
+        inner: String,
+    },
+    /// A description file is not the JSON it should be.
     #[error("{file} is not the expected JSON")]
     Json {
+        /// The file.
         file: String,
+        /// Why.
         #[source]
         source: serde_json::Error,
     },
+    /// A package is not where it was looked for.
     #[error("no {package} package in {path} (a wheel, or a folder unpacked from one)")]
-    MissingPackage { package: String, path: PathBuf },
+    MissingPackage {
+        /// The package's name.
+        package: String,
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// Two versions of one package, where one is needed.
     #[error("two {package} packages in {path}: {first} and {second}; keep one")]
     TwoPackages {
+        /// The package's name.
         package: String,
+        /// Where they are.
         path: PathBuf,
+        /// One.
         first: String,
+        /// The other.
         second: String,
     },
+    /// A member's type is not one the catalog knows.
     #[error("{object}.{member}: unknown type {ty:?} of {element:?}")]
     UnknownType {
+        /// The structure.
         object: String,
+        /// The member.
         member: String,
+        /// Its type.
         ty: String,
+        /// Its element type.
         element: String,
     },
+    /// An action names a structure the description lacks.
     #[error("{action}: no structure named {object:?}")]
-    MissingObject { action: String, object: String },
+    MissingObject {
+        /// The action.
+        action: String,
+        /// The structure.
+        object: String,
+    },
+    /// A structure contains itself.
     #[error("structure {object} contains itself")]
-    Recursive { object: String },
+    Recursive {
+        /// The structure.
+        object: String,
+    },
 }
 
 /// One package, as a wheel or an unpacked folder.
@@ -83,6 +124,7 @@ pub enum DeriveError {
 pub struct Package {
     /// The distribution name (`tccli_intl_en`).
     pub name: String,
+    /// Its version.
     pub version: String,
     location: Location,
 }
@@ -184,12 +226,17 @@ impl Package {
 /// packages, or a single `tccli` wheel.
 #[derive(Debug)]
 pub struct Packages {
+    /// `tccli`, the Chinese description.
     pub cn: Package,
+    /// `tccli-intl-en`, the English description, if found.
     pub en: Option<Package>,
+    /// The iai Python SDK (its error registry), if found.
     pub sdk: Option<Package>,
 }
 
 impl Packages {
+    /// Finds the packages at `path`: a folder of wheels and unpacked
+    /// packages, or a single `tccli` wheel.
     pub fn find(path: &Path) -> Result<Packages, DeriveError> {
         let io = |source| DeriveError::Io {
             path: path.to_path_buf(),
@@ -282,7 +329,7 @@ fn source(p: &Package) -> Source {
 }
 
 /// The codes `errorcodes.py` defines (`NAME = 'Code'`), in its order.
-pub fn registry(text: &str) -> Vec<String> {
+pub(crate) fn registry(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|line| {
             let (name, value) = line.split_once(" = ")?;
@@ -353,13 +400,13 @@ struct RawExample {
 
 /// One edition's `api.json` and `examples.json`, parsed.
 #[derive(Debug)]
-pub struct Description {
+pub(crate) struct Description {
     api: RawApi,
     examples: RawExamples,
 }
 
 impl Description {
-    pub fn read(package: &Package) -> Result<Description, DeriveError> {
+    pub(crate) fn read(package: &Package) -> Result<Description, DeriveError> {
         fn parse<T: serde::de::DeserializeOwned>(
             package: &Package,
             inner: &str,
@@ -376,7 +423,8 @@ impl Description {
     }
 
     /// Reads the two files' texts directly (for tests and unpacked copies).
-    pub fn parse(api_json: &str, examples_json: &str) -> Result<Description, DeriveError> {
+    #[cfg(test)]
+    pub(crate) fn parse(api_json: &str, examples_json: &str) -> Result<Description, DeriveError> {
         Ok(Description {
             api: serde_json::from_str(api_json).map_err(|source| DeriveError::Json {
                 file: API_JSON.to_string(),
@@ -479,7 +527,7 @@ fn member(
 
 /// Builds the catalog from the Chinese description (the primary one: it
 /// has every action), the international one and the error registry.
-pub fn build(
+pub(crate) fn build(
     cn: &Description,
     en: Option<&Description>,
     codes: Vec<String>,

@@ -8,22 +8,22 @@
 /// The code for a required parameter that is absent or empty. The IAI
 /// document names `MissingParameter.ErrorParameterEmpty` ("a required
 /// parameter is empty"); the harness uses it for both.
-pub const PARAMETER_EMPTY: &str = "MissingParameter.ErrorParameterEmpty";
+pub(crate) const PARAMETER_EMPTY: &str = "MissingParameter.ErrorParameterEmpty";
 
 /// Longest PersonId or GroupId, in bytes.
-pub const MAX_ID_BYTES: usize = 64;
+pub(crate) const MAX_ID_BYTES: usize = 64;
 /// Longest person or group name, in characters.
-pub const MAX_NAME_CHARS: usize = 60;
+pub(crate) const MAX_NAME_CHARS: usize = 60;
 /// Longest group tag (remarks), in characters; it may be empty.
-pub const MAX_TAG_CHARS: usize = 40;
+pub(crate) const MAX_TAG_CHARS: usize = 40;
 /// Longest custom description-field name of a group, in characters.
-pub const MAX_DESCRIPTION_NAME_CHARS: usize = 30;
+pub(crate) const MAX_DESCRIPTION_NAME_CHARS: usize = 30;
 /// Longest person description value, in characters.
-pub const MAX_DESCRIPTION_VALUE_CHARS: usize = 60;
+pub(crate) const MAX_DESCRIPTION_VALUE_CHARS: usize = 60;
 
 /// Which identifier a value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IdKind {
+pub(crate) enum IdKind {
     Person,
     Group,
 }
@@ -35,7 +35,7 @@ pub fn is_id_char(c: char) -> bool {
 }
 
 /// Checks a PersonId or GroupId: 1 to 64 bytes of [`is_id_char`].
-pub fn check_id(kind: IdKind, value: &str) -> Result<(), &'static str> {
+pub(crate) fn check_id(kind: IdKind, value: &str) -> Result<(), &'static str> {
     let (too_long, illegal) = match kind {
         IdKind::Person => (
             "InvalidParameterValue.PersonIdTooLong",
@@ -59,7 +59,7 @@ pub fn check_id(kind: IdKind, value: &str) -> Result<(), &'static str> {
 
 /// Which name-like text a value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NameKind {
+pub(crate) enum NameKind {
     PersonName,
     GroupName,
     GroupTag,
@@ -68,12 +68,12 @@ pub enum NameKind {
 
 /// Whether `c` may appear in a name: letters of any script (Chinese
 /// included), digits, `-` and `_`.
-pub fn is_name_char(c: char) -> bool {
+pub(crate) fn is_name_char(c: char) -> bool {
     c.is_alphanumeric() || c == '-' || c == '_'
 }
 
 /// Checks a name, tag or description-field name.
-pub fn check_name(kind: NameKind, value: &str) -> Result<(), &'static str> {
+pub(crate) fn check_name(kind: NameKind, value: &str) -> Result<(), &'static str> {
     let (min, max, too_long, illegal) = match kind {
         NameKind::PersonName => (
             1,
@@ -113,7 +113,7 @@ pub fn check_name(kind: NameKind, value: &str) -> Result<(), &'static str> {
 }
 
 /// Checks a gender: 0 (not given), 1 (male) or 2 (female).
-pub fn check_gender(value: i64) -> Result<(), &'static str> {
+pub(crate) fn check_gender(value: i64) -> Result<(), &'static str> {
     if (0..=2).contains(&value) {
         Ok(())
     } else {

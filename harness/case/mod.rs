@@ -12,11 +12,12 @@ mod table;
 
 use std::path::{Path, PathBuf};
 
-pub use schema::{
-    Answer, Call, CaseFile, Credential, Expect, ExpectFail, Fault, Reply, Source, SourceKind,
-    Tamper, TargetKind, V1Digest,
-};
-pub use table::{Row, TableFile, Trigger};
+use crate::scope;
+
+pub(crate) use schema::{Answer, Call, CaseFile, Credential, Expect, Tamper, V1Digest};
+pub use schema::{Source, SourceKind, TargetKind};
+pub(crate) use table::TableFile;
+pub use table::Trigger;
 
 /// A case ready to run: a case file, or one row of a table file.
 #[derive(Clone, Debug)]
@@ -25,6 +26,7 @@ pub struct Case {
     pub name: String,
     /// The file it came from, relative to the cases directory.
     pub file: PathBuf,
+    /// The case as its file says it.
     pub spec: CaseFile,
     /// For table rows: the documented code the row covers and how it is triggered.
     pub row: Option<RowInfo>,
@@ -33,9 +35,13 @@ pub struct Case {
 /// What a table row says about the code it covers (for the matrix).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RowInfo {
+    /// The action whose code it is.
     pub action: String,
+    /// The documented code.
     pub code: String,
+    /// How the row triggers it.
     pub trigger: Trigger,
+    /// Why it is triggered so (or why it cannot be).
     pub reason: String,
 }
 
@@ -49,6 +55,7 @@ impl Case {
             .map(|r| r.reason.as_str())
     }
 
+    /// Whether the case runs against a target of kind `target`.
     pub fn applies_to(&self, target: TargetKind) -> bool {
         if self.spec.reply.is_some() && !target.is_client() {
             // A served answer: only a client can be judged on it.
@@ -70,20 +77,63 @@ impl Case {
     }
 }
 
+/// A case's calls with `{{run}}` filled with one case's scope.
+pub(crate) struct ScopedCalls {
+    pub(crate) setup: Vec<Call>,
+    pub(crate) steps: Vec<Call>,
+    pub(crate) teardown: Vec<Call>,
+}
+
+impl CaseFile {
+    /// The calls, scoped: see [`Call::scoped`].
+    pub(crate) fn scoped(&self, scope: &str) -> ScopedCalls {
+        let all = |calls: &[Call]| calls.iter().map(|c| c.scoped(scope)).collect();
+        ScopedCalls {
+            setup: all(&self.setup),
+            steps: all(&self.steps),
+            teardown: all(&self.teardown),
+        }
+    }
+}
+
+impl Call {
+    /// This call with `{{run}}` and `{{run:N}}` expanded for `scope` wherever a case file may
+    /// write it: the parameters, the expected values, and the tampered
+    /// body and parameters.
+    pub(crate) fn scoped(&self, scope: &str) -> Call {
+        let mut call = self.clone();
+        call.params = scope::expand_map(&self.params, scope);
+        if let Some(expect) = &mut call.expect {
+            expect.values = scope::expand_map(&expect.values, scope);
+        }
+        if let Some(tamper) = &mut call.tamper {
+            tamper.body = tamper.body.as_deref().map(|b| scope::expand(b, scope));
+            for value in tamper.set_param.values_mut() {
+                *value = scope::expand(value, scope);
+            }
+        }
+        call
+    }
+}
+
 /// A file that could not be loaded: its name, path and what is wrong.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{}: {message}", file.display())]
 pub struct LoadError {
     /// The name the file's case would have had.
     pub name: String,
+    /// The file, relative to the cases directory.
     pub file: PathBuf,
+    /// What is wrong, with toml's key path and line.
     pub message: String,
 }
 
 /// Everything found under a cases directory.
 #[derive(Debug, Default)]
 pub struct Discovered {
+    /// The cases that loaded, in file order.
     pub cases: Vec<Case>,
+    /// The files that did not load.
     pub errors: Vec<LoadError>,
 }
 
@@ -179,6 +229,13 @@ fn read_suite(text: &str) -> Result<Vec<String>, String> {
 /// otherwise every `*.toml` below `root` is a case or table file. A file
 /// that fails to load becomes a [`LoadError`], never a panic, so one bad
 /// file does not hide the others.
+///
+/// ```
+/// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+/// let found = iai_conformance::discover(&dir).expect("the cases folder reads");
+/// assert!(found.errors.is_empty(), "{:?}", found.errors);
+/// assert!(found.cases.iter().any(|c| c.name == "delete_person::doc_example_2"));
+/// ```
 pub fn discover(root: &Path) -> Result<Discovered, LoadError> {
     let fail = |file: &Path, message: String| LoadError {
         name: name_of(root, file),
@@ -245,7 +302,7 @@ fn load_all(
 
 /// Parses the text of a case or table file. `name` is the case name (or the
 /// table's prefix); errors carry toml's key path and line.
-pub fn parse(text: &str, name: &str, file: &Path) -> Result<Vec<Case>, String> {
+pub(crate) fn parse(text: &str, name: &str, file: &Path) -> Result<Vec<Case>, String> {
     let value: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
     if value.contains_key("row") {
         let table: TableFile = toml::from_str(text).map_err(|e| e.to_string())?;

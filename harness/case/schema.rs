@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{SignedHeaderSet, Style};
+use crate::wire::{SignedHeaderSet, Style};
 
 /// One conformance case.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -52,6 +52,7 @@ fn yes() -> bool {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
+    /// What kind of source it is.
     pub kind: SourceKind,
     /// Which example, row or finding, e.g. `DeletePerson.txt, Example 2`.
     #[serde(rename = "ref")]
@@ -60,6 +61,7 @@ pub struct Source {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
+/// The kinds of source a case names.
 pub enum SourceKind {
     /// An input/output example of the document.
     DocExample,
@@ -95,6 +97,7 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
+    /// The name case files use for this kind.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Emulator => "emulator",

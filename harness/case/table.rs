@@ -15,7 +15,7 @@ use super::schema::{
     V1Digest,
 };
 use super::{Case, RowInfo};
-use crate::client::{SignedHeaderSet, Style};
+use crate::wire::{SignedHeaderSet, Style};
 
 /// How a documented code is reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -32,7 +32,7 @@ pub enum Trigger {
 /// A table file.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TableFile {
+pub(crate) struct TableFile {
     /// What the table covers; each row's description starts with it.
     pub description: String,
     pub source: Source,
@@ -60,7 +60,7 @@ fn yes() -> bool {
 /// One row: a case, given by what differs from the table.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Row {
+pub(crate) struct Row {
     /// Another action than the table's.
     #[serde(default)]
     pub action: Option<String>,
@@ -114,7 +114,7 @@ pub struct Row {
 /// What a fault row may change about its fault.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FaultOverride {
+pub(crate) struct FaultOverride {
     #[serde(default)]
     pub message: Option<String>,
     #[serde(default)]
@@ -123,7 +123,7 @@ pub struct FaultOverride {
 
 impl TableFile {
     /// One case per row, named `<table>::<row name>`.
-    pub fn expand(self, table_name: &str, file: &Path) -> Result<Vec<Case>, String> {
+    pub(crate) fn expand(self, table_name: &str, file: &Path) -> Result<Vec<Case>, String> {
         if self.rows.is_empty() {
             return Err("row: a table needs at least one [[row]]".into());
         }

@@ -1,25 +1,35 @@
-//! The checks every exchange goes through: the envelope contract, the
-//! catalog (documented codes, documented output fields) and the case's
-//! expectation. Every mismatch is collected; none stops the others.
+//! Every check in one place. The checks every exchange goes through: the
+//! envelope contract, the catalog (documented codes, documented output
+//! fields) and the case's expectation (here); what a client sent
+//! ([`request`]) and what it returned ([`client`]). Every mismatch is
+//! collected; none stops the others.
+
+pub(crate) mod client;
+pub(crate) mod request;
+
+pub use client::{ErrorKind, Expected, Returned, ReturnedError};
 
 use serde_json::Value;
 
 use crate::api::{Catalog, shape};
 use crate::case::{Expect, TargetKind};
-use crate::client::Exchange;
-use crate::envelope::{self, Mismatch, Outcome};
+use crate::envelope::{self, Mismatch, Outcome, Said};
+use crate::wire::Exchange;
 
 /// What one answer said, as far as it could be read.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Observed {
+    /// A success envelope.
     Success,
+    /// An error envelope with this code.
     Error(String),
     /// Not a readable envelope.
     Unreadable,
 }
 
 impl Observed {
+    /// The error code, if the answer was an error.
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Error(code) => Some(code),
@@ -40,31 +50,15 @@ impl std::fmt::Display for Observed {
 
 /// The result of checking one exchange.
 #[derive(Clone, Debug)]
-pub struct Checked {
+pub(crate) struct Checked {
     pub request_id: Option<String>,
     pub observed: Observed,
     pub mismatches: Vec<Mismatch>,
 }
 
-/// Reads what an answer said even when its envelope is broken, so that a
-/// report can still show the code.
-fn observe_leniently(body: &[u8]) -> (Option<String>, Observed) {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return (None, Observed::Unreadable);
-    };
-    let response = &value["Response"];
-    let request_id = response["RequestId"].as_str().map(str::to_string);
-    let observed = match &response["Error"]["Code"] {
-        Value::String(code) => Observed::Error(code.clone()),
-        _ if response.is_object() && response.get("Error").is_none() => Observed::Success,
-        _ => Observed::Unreadable,
-    };
-    (request_id, observed)
-}
-
 /// Checks one exchange of `action` against the contract, the catalog and
 /// `expect`, as answered by a target of kind `target`.
-pub fn exchange(
+pub(crate) fn exchange(
     action: &str,
     exchange: &Exchange,
     expect: &Expect,
@@ -72,23 +66,31 @@ pub fn exchange(
     catalog: &Catalog,
 ) -> Checked {
     let mut out = Vec::new();
-    let parsed = envelope::check(
+    let parsed = envelope::check_json(
         exchange.status,
         exchange.content_type.as_deref(),
-        &exchange.body,
+        exchange.json(),
     );
-    let (request_id, outcome) = match parsed {
-        Ok(env) => (Some(env.request_id), Some(env.outcome)),
+    let (request_id, outcome, observed) = match parsed {
+        Ok(env) => {
+            let observed = match &env.outcome {
+                Outcome::Success(_) => Observed::Success,
+                Outcome::Error { code, .. } => Observed::Error(code.clone()),
+            };
+            (Some(env.request_id), Some(env.outcome), observed)
+        }
         Err(found) => {
             out.extend(found);
-            let (id, _) = observe_leniently(&exchange.body);
-            (id, None)
+            // A broken envelope may still say its code: read it leniently,
+            // so that a report can still show it.
+            let reading = envelope::read(exchange.json());
+            let observed = match &reading.said {
+                Said::Success(_) => Observed::Success,
+                Said::Error { code, .. } => Observed::Error(code.clone()),
+                Said::ErrorWithoutCode | Said::NoEnvelope(_) => Observed::Unreadable,
+            };
+            (reading.request_id, None, observed)
         }
-    };
-    let observed = match &outcome {
-        Some(Outcome::Success(_)) => Observed::Success,
-        Some(Outcome::Error { code, .. }) => Observed::Error(code.clone()),
-        None => observe_leniently(&exchange.body).1,
     };
     if let Some(outcome) = &outcome {
         catalog_checks(action, outcome, expect, catalog, &mut out);
@@ -214,22 +216,22 @@ fn expectation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::Prepared;
+    use crate::wire::Prepared;
     use std::time::Duration;
 
     fn answer(body: Value) -> Exchange {
-        Exchange {
-            request: Prepared {
+        Exchange::new(
+            Prepared {
                 method: "POST".into(),
                 target: "/".into(),
                 headers: vec![],
                 body: vec![],
             },
-            status: 200,
-            content_type: Some("application/json".into()),
-            body: serde_json::to_vec(&body).unwrap(),
-            elapsed: Duration::ZERO,
-        }
+            200,
+            Some("application/json".into()),
+            serde_json::to_vec(&body).unwrap(),
+            Duration::ZERO,
+        )
     }
 
     fn error(code: &str) -> Exchange {

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use iai_conformance::api::spec::Spec;
-use iai_conformance::api::{doc_page, tccli};
-use iai_conformance::case;
+use iai_conformance::{
+    ActionSpec, Member, Spec, TencentPackages, catalog_changes, discover, parse_doc_page,
+};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["page", "tencent"])))]
@@ -54,7 +54,7 @@ fn quote(text: &str) -> String {
 /// Generates the catalog, prints what changed, and writes it unless
 /// `--check`.
 fn catalog(dir: &Path, out: &Path, check: bool) -> anyhow::Result<ExitCode> {
-    let packages = tccli::Packages::find(dir)?;
+    let packages = TencentPackages::find(dir)?;
     let missing = packages.missing();
     if !missing.is_empty() {
         let what = format!("no {} in {}", missing.join(" nor "), dir.display());
@@ -77,9 +77,7 @@ fn catalog(dir: &Path, out: &Path, check: bool) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|s| format!("{} {}", s.package, s.version))
         .collect();
-    let count = |f: fn(&iai_conformance::api::spec::ActionSpec) -> usize| {
-        fresh.actions.iter().map(f).sum::<usize>()
-    };
+    let count = |f: fn(&ActionSpec) -> usize| fresh.actions.iter().map(f).sum::<usize>();
     println!(
         "# from {}: {} actions, {} parameters, {} output fields, {} examples, {} codes",
         sources.join(", "),
@@ -90,7 +88,7 @@ fn catalog(dir: &Path, out: &Path, check: bool) -> anyhow::Result<ExitCode> {
         fresh.codes.len()
     );
     let changes = match &committed {
-        Some(old) => tccli::changes(old, &fresh),
+        Some(old) => catalog_changes(old, &fresh),
         None => vec![format!("+ {} (new file)", out.display())],
     };
     for line in &changes {
@@ -119,7 +117,7 @@ fn catalog(dir: &Path, out: &Path, check: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// Members at every depth.
-fn members(list: &[iai_conformance::api::spec::Member]) -> usize {
+fn members(list: &[Member]) -> usize {
     list.iter().map(|m| 1 + members(&m.fields)).sum()
 }
 
@@ -133,7 +131,7 @@ pub(crate) fn run(args: DeriveArgs) -> anyhow::Result<ExitCode> {
         .expect("clap requires a page or --tencent");
     let text = std::fs::read_to_string(&page_path)
         .with_context(|| format!("cannot read {}", page_path.display()))?;
-    let page = doc_page::parse(&text).map_err(|e| {
+    let page = parse_doc_page(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}: {e}; is it a saved Tencent API page?",
             page_path.display()
@@ -210,7 +208,7 @@ pub(crate) fn run(args: DeriveArgs) -> anyhow::Result<ExitCode> {
     }
     // What differs from the committed table.
     let documented: BTreeSet<&str> = page.error_codes.iter().map(|c| c.code.as_str()).collect();
-    let committed: BTreeSet<String> = match case::discover(&args.cases) {
+    let committed: BTreeSet<String> = match discover(&args.cases) {
         Ok(found) => found
             .cases
             .iter()

@@ -8,11 +8,10 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::ValueEnum;
 
-use iai_conformance::case;
-use iai_conformance::client_target::{Adapter, ClientRunner};
-use iai_conformance::live;
-use iai_conformance::report::{self, Report};
-use iai_conformance::run::{Runner, Session, Target, TargetError};
+use iai_conformance::{
+    Discovered, Entry, Guard, Limits, LiveOptions, Run, Target, TargetError, bundled, discover,
+    read_face_image,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -79,7 +78,7 @@ pub(crate) struct LiveArgs {
 }
 
 impl LiveArgs {
-    fn options(&self) -> anyhow::Result<live::Options> {
+    fn options(&self) -> anyhow::Result<LiveOptions> {
         if !(self.rate > 0.0 && self.rate.is_finite()) {
             bail!(
                 "--rate {}: give a positive number of requests per second",
@@ -89,16 +88,16 @@ impl LiveArgs {
         let face_image = self
             .face_image
             .as_deref()
-            .map(live::read_face_image)
+            .map(read_face_image)
             .transpose()
             .map_err(|e| anyhow::anyhow!("--face-image (or IAI_FACE_IMAGE): {e}"))?;
-        Ok(live::Options {
+        Ok(LiveOptions {
             allow_mutations: self.allow_mutations,
             face_image,
-            limits: live::Limits {
+            limits: Limits {
                 rate: self.rate,
                 budget: self.budget,
-                ..live::Limits::default()
+                ..Limits::default()
             },
             ledger_dir: None,
             record: self.record.clone(),
@@ -137,7 +136,7 @@ const SIGINT_EXIT: u8 = 130;
 const SIGTERM_EXIT: u8 = 143;
 
 /// The cases of `--cases DIR`, else the suite built into the binary.
-fn load_cases(given: Option<&PathBuf>) -> anyhow::Result<(case::Discovered, String)> {
+fn load_cases(given: Option<&PathBuf>) -> anyhow::Result<(Discovered, String)> {
     match given {
         Some(dir) => {
             if !dir.is_dir() {
@@ -146,11 +145,11 @@ fn load_cases(given: Option<&PathBuf>) -> anyhow::Result<(case::Discovered, Stri
                     dir.display()
                 );
             }
-            let found = case::discover(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let found = discover(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok((found, dir.display().to_string()))
         }
         None => {
-            let found = case::bundled().map_err(|e| anyhow::anyhow!("the built-in suite: {e}"))?;
+            let found = bundled().map_err(|e| anyhow::anyhow!("the built-in suite: {e}"))?;
             Ok((found, "the built-in suite".to_string()))
         }
     }
@@ -161,22 +160,22 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(out) = &args.out {
         check_out(out)?;
     }
-    let adapter = Adapter::from_spec(&args.target)
-        .transpose()
-        .context("--target (or IAI_TARGET)")?;
-    let target = match adapter {
-        Some(_) => Target::Emulator, // unused: the harness plays the server
-        None => match Target::from_spec(&args.target, |k| std::env::var(k).ok()) {
-            Err(e @ TargetError::NoCredentials(_)) if options.replay.is_none() => {
-                eprintln!("{e}");
-                return Ok(ExitCode::SUCCESS);
-            }
-            other => other.context("--target (or IAI_TARGET)")?,
-        },
+    let target = match Target::from_spec(&args.target, |k| std::env::var(k).ok()) {
+        Err(e @ TargetError::NoCredentials(_)) if options.replay.is_none() => {
+            eprintln!("{e}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        other => other.context("--target (or IAI_TARGET)")?,
     };
-    if let Some(note) = adapter.as_ref().and_then(Adapter::note) {
-        eprintln!("{note}");
-    }
+    let client = match &target {
+        Target::Client(adapter) => {
+            if let Some(note) = adapter.note() {
+                eprintln!("{note}");
+            }
+            true
+        }
+        _ => false,
+    };
     let (found, source) = load_cases(args.cases.as_ref())?;
     let mut cases = found.cases;
     let mut load_errors = found.errors;
@@ -202,38 +201,22 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(async {
         // From here on Ctrl-C and SIGTERM end the run with a word and cleanup.
         let stop = Stop::listen();
-        if let Some(adapter) = adapter {
-            let client = run_client(adapter, cases, load_errors, args.concurrency, human);
-            return tokio::select! {
-                report = client => anyhow::Ok(Ok((report, None))),
-                code = stop.stopped() => {
-                    eprintln!("interrupted: the client run stopped");
-                    anyhow::Ok(Err(ExitCode::from(code)))
-                }
-            };
-        }
         let start = async {
-            let session = if options.replay.is_some() {
-                Session::offline()
-            } else {
-                Session::start(&target).await?
-            };
-            let floor = session.round_trip(64).await;
-            anyhow::Ok((session, floor))
+            let run = Run::start(&target, &options).await?;
+            let floor = run.round_trip(64).await;
+            anyhow::Ok((run, floor))
         };
-        let (session, floor) = tokio::select! {
+        let (run, floor) = tokio::select! {
             started = start => started?,
             code = stop.stopped() => {
                 eprintln!("interrupted while connecting to the target: no case ran");
                 return anyhow::Ok(Err(ExitCode::from(code)));
             }
         };
-        let runner = Arc::new(Runner::with_options(session, &options)?);
-        if let Some(guard) = runner.guard() {
+        let run = Arc::new(run);
+        if let (Some(guard), Some(run_id)) = (run.guard(), run.run_id()) {
             eprintln!(
-                "live: run {} creates only IDs under ct-{}-; mutations {}; ledger {}",
-                runner.run_id(),
-                runner.run_id(),
+                "live: run {run_id} creates only IDs under ct-{run_id}-; mutations {}; ledger {}",
                 if guard.allows_mutations() {
                     "allowed"
                 } else {
@@ -244,17 +227,16 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         let started = Instant::now();
         let mut task = tokio::spawn({
-            let runner = Arc::clone(&runner);
+            let run = Arc::clone(&run);
             async move {
-                runner
-                    .run_all(cases, args.concurrency, move |r| {
-                        if human {
-                            println!("{}", report::progress_line(r));
-                        } else if r.status.is_failure() {
-                            eprintln!("{}", report::progress_line(r));
-                        }
-                    })
-                    .await
+                run.run_all(cases, args.concurrency, move |r| {
+                    if human {
+                        println!("{}", r.progress_line());
+                    } else if r.verdict.is_failure() {
+                        eprintln!("{}", r.progress_line());
+                    }
+                })
+                .await
             }
         });
         // The ledger is emptied however the run ends: done, failed,
@@ -270,10 +252,14 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         if ended.is_none() {
             task.abort();
             let _ = (&mut task).await;
-            eprintln!("interrupted: deleting what this run created");
+            if client {
+                eprintln!("interrupted: the client run stopped");
+            } else {
+                eprintln!("interrupted: deleting what this run created");
+            }
         }
-        let left = runner.cleanup().await;
-        if let Some(guard) = runner.guard() {
+        let left = run.cleanup().await;
+        if let Some(guard) = run.guard() {
             report_cleanup(guard, &left);
         }
         let results = match ended {
@@ -285,17 +271,11 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             Some(Err(e)) => bail!("the run ended abnormally: {e}"),
             Some(Ok(results)) => results,
         };
-        let wall = started.elapsed();
-        let runner = Arc::into_inner(runner).expect("every case task has ended");
-        let session = runner.into_session();
-        let report = Report {
-            target: session.kind().as_str().to_string(),
-            url: session.url().to_string(),
-            results,
-            load_errors,
-            wall,
-        };
-        session.shutdown().await;
+        let report = run.report(results, load_errors, started.elapsed());
+        Arc::into_inner(run)
+            .expect("every case task has ended")
+            .shutdown()
+            .await;
         anyhow::Ok(Ok((report, floor)))
     })?;
     let (report, floor) = match report {
@@ -303,10 +283,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let text = match args.format {
-        Format::Human => report::human(&report),
-        Format::Json => report::json(&report),
-        Format::Junit => report::junit(&report),
-        Format::Markdown => report::markdown(&report),
+        Format::Human => report.human(),
+        Format::Json => report.json(),
+        Format::Junit => report.junit(),
+        Format::Markdown => report.markdown(),
     };
     match &args.out {
         Some(path) => std::fs::write(path, &text)
@@ -314,17 +294,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => print!("{text}"),
     }
     if let Some(floor) = floor {
-        let ran = report
-            .results
-            .iter()
-            .filter(|r| {
-                !matches!(
-                    r.status,
-                    iai_conformance::run::Status::Skipped(_)
-                        | iai_conformance::run::Status::Unreachable(_)
-                )
-            })
-            .count();
+        let ran = report.results.iter().filter(|r| r.verdict.ran()).count();
         eprintln!(
             "benchmark: {} cases ({} ran) in {:.1} ms wall; floor {:.1} ms ({} ran x {:.0} us per loopback round trip, median of 64)",
             report.results.len(),
@@ -342,7 +312,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn report_cleanup(guard: &live::Guard, left: &[(live::Entry, String)]) {
+fn report_cleanup(guard: &Guard, left: &[(Entry, String)]) {
     if left.is_empty() {
         return;
     }
@@ -409,34 +379,5 @@ fn stop_signal() -> impl Future<Output = u8> + Send + 'static {
             let _ = tokio::signal::ctrl_c().await;
             SIGINT_EXIT
         }
-    }
-}
-
-/// A client target: the harness serves each case's answer and judges the client.
-async fn run_client(
-    adapter: Adapter,
-    cases: Vec<case::Case>,
-    load_errors: Vec<case::LoadError>,
-    concurrency: usize,
-    human: bool,
-) -> Report {
-    let target = adapter.name();
-    let runner = Arc::new(ClientRunner::new(adapter));
-    let started = Instant::now();
-    let results = runner
-        .run_all(cases, concurrency, move |r| {
-            if human {
-                println!("{}", report::progress_line(r));
-            } else if r.status.is_failure() {
-                eprintln!("{}", report::progress_line(r));
-            }
-        })
-        .await;
-    Report {
-        target,
-        url: "harness as the server, 127.0.0.1".into(),
-        results,
-        load_errors,
-        wall: started.elapsed(),
     }
 }

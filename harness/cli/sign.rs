@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use clap::ValueEnum;
 use serde_json::json;
 
-use iai_conformance::client::encode;
+use iai_conformance::encode;
 use iai_conformance::sign::{V1Method, tc3, v1};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

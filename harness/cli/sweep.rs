@@ -4,9 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use iai_conformance::client::{Client, now};
-use iai_conformance::live::{self, sweep};
-use iai_conformance::run::Target;
+use iai_conformance::{Client, Limits, Target, now, sweep};
 
 #[derive(clap::Args)]
 pub(crate) struct SweepArgs {
@@ -62,18 +60,12 @@ pub(crate) fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let limits = live::Limits {
+    let limits = Limits {
         rate: args.rate,
-        ..live::Limits::default()
+        ..Limits::default()
     };
     let swept = runtime
-        .block_on(sweep::sweep(
-            &client,
-            now(),
-            args.older_than,
-            args.dry_run,
-            limits,
-        ))
+        .block_on(sweep(&client, now(), args.older_than, args.dry_run, limits))
         .with_context(|| format!("sweeping {url}"))?;
     let verb = if args.dry_run {
         "would delete"

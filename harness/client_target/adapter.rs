@@ -23,21 +23,24 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::io::AsyncWriteExt;
 
-use super::reply::ErrorKind;
 use crate::case::TargetKind;
-use crate::client::{CallOptions, Client, ClientError, Style};
+use crate::check::{ErrorKind, Returned, ReturnedError};
+use crate::client::{CallOptions, Client, ClientError};
+use crate::envelope::{self, Said};
 use crate::sign::Credentials;
+use crate::wire::Style;
 
 /// The Python adapter, embedded so that the binary works from anywhere.
-pub const PYTHON_SDK_ADAPTER: &str = include_str!("../../adapters/python_sdk.py");
+pub(crate) const PYTHON_SDK_ADAPTER: &str = include_str!("../../adapters/python_sdk.py");
 
 /// A client under test.
 #[derive(Clone, Debug)]
 pub enum Adapter {
     /// Our own client, in-process.
     Rust,
-    /// The official Python SDK, with this interpreter.
+    /// The official Python SDK.
     PythonSdk {
+        /// The interpreter that has the SDK.
         python: PathBuf,
         /// Where the interpreter was found.
         source: PythonSource,
@@ -47,18 +50,23 @@ pub enum Adapter {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a `client:` target cannot be used.
 pub enum AdapterError {
     #[error(
         "unknown client adapter {0:?}: expected client:rust, client:python-sdk or client:command:<cmd>"
     )]
+    /// Not one of the known adapters.
     Unknown(String),
     #[error("client:command: give the command after the colon, e.g. client:command:./my_adapter")]
+    /// `client:command:` without a command.
     EmptyCommand,
     #[error("{0}")]
+    /// No Python with the official SDK was found.
     NoPythonSdk(String),
     #[error(
         "client:command: {0:?} is not a command here (no such file, not executable, or not on PATH)"
     )]
+    /// `client:command:` names no command that exists here.
     CommandNotFound(String),
 }
 
@@ -190,7 +198,9 @@ impl PythonSource {
 /// A Python interpreter that imports the official SDK.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundPython {
+    /// The interpreter.
     pub python: PathBuf,
+    /// Where it was found.
     pub source: PythonSource,
 }
 
@@ -270,36 +280,6 @@ pub(crate) struct InputCredentials<'a> {
     pub(crate) secret_key: &'a str,
 }
 
-/// What the client returned (read from the adapter's stdout).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Returned {
-    Ok(Map<String, Value>),
-    Error(ReturnedError),
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
-pub struct ReturnedError {
-    pub code: String,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default)]
-    pub request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<ErrorKind>,
-}
-
-impl Returned {
-    fn error(code: &str, message: String, request_id: Option<String>, kind: ErrorKind) -> Self {
-        Self::Error(ReturnedError {
-            code: code.to_string(),
-            message: Some(message),
-            request_id,
-            kind: Some(kind),
-        })
-    }
-}
-
 /// Our own client: the same `Client` the URL target uses, with this error
 /// mapping (after the Go SDK's): an `Error` envelope is an API error
 /// whatever the status and Content-Type; no envelope is `http` on a
@@ -326,7 +306,7 @@ async fn call_rust(input: &Input<'_>) -> Returned {
     // a write that got no answer may have landed).
     let mut attempt = 1;
     loop {
-        let mut options = CallOptions::new(Style::Tc3PostJson, crate::client::now());
+        let mut options = CallOptions::new(Style::Tc3PostJson, crate::wire::now());
         options.version = input.version.to_string();
         let exchange = match client.call(input.action, input.params, &options).await {
             Ok(exchange) => exchange,
@@ -370,34 +350,17 @@ pub(crate) fn read_answer(status: u16, body: &[u8]) -> Returned {
             )
         }
     };
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => return no_envelope(format!("the body is not JSON ({e})")),
-    };
-    let Some(response) = value.get("Response").and_then(Value::as_object) else {
-        return no_envelope("the body has no Response object".into());
-    };
-    let request_id = response
-        .get("RequestId")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    match response.get("Error") {
-        None => Returned::Ok(response.clone()),
-        Some(error) => match error.get("Code").and_then(Value::as_str) {
-            Some(code) => Returned::Error(ReturnedError {
-                code: code.to_string(),
-                message: Some(
-                    error
-                        .get("Message")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                ),
-                request_id,
-                kind: Some(ErrorKind::Api),
-            }),
-            None => no_envelope("Response.Error has no Code".into()),
-        },
+    let reading = envelope::read_bytes(body);
+    match reading.said {
+        Said::Success(response) => Returned::Ok(response),
+        Said::Error { code, message } => Returned::Error(ReturnedError {
+            code,
+            message: Some(message.unwrap_or_default()),
+            request_id: reading.request_id,
+            kind: Some(ErrorKind::Api),
+        }),
+        Said::ErrorWithoutCode => no_envelope("Response.Error has no Code".into()),
+        Said::NoEnvelope(why) => no_envelope(why),
     }
 }
 

@@ -12,51 +12,25 @@
 
 mod adapter;
 mod reply;
-mod request;
 mod server;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-pub use adapter::{
-    Adapter, AdapterError, FoundPython, PYTHON_SDK_ADAPTER, PythonSource, Returned, ReturnedError,
-    python_sdk,
-};
-pub use reply::{ErrorKind, Expected};
+pub use adapter::{Adapter, AdapterError, FoundPython, PythonSource, python_sdk};
 
 use crate::api::{self, Catalog};
 use crate::case::{Case, Credential, TargetKind};
-use crate::check::Observed;
-use crate::client::{SignedHeaderSet, Style};
+use crate::check::{self, ErrorKind, Expected, Observed, Returned, request};
 use crate::envelope::Mismatch;
-use crate::run::{CaseResult, Status};
+use crate::results::{CaseResult, ClientRecord, Verdict};
+use crate::scope;
 use crate::sign::Credentials;
+use crate::wire::{SignedHeaderSet, Style};
 
 /// The region every client is given.
-pub const REGION: &str = "ap-guangzhou";
+pub(crate) const REGION: &str = "ap-guangzhou";
 /// The client timeout when a case gives none.
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
-
-/// What a client case served, expected and got (for the reports).
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct ClientRecord {
-    /// Each answer the server had ready, in order.
-    pub served: Vec<String>,
-    /// What a correct client returns.
-    pub expected: Option<Expected>,
-    /// What the adapter returned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub returned: Option<Returned>,
-    /// Why the adapter gave no readable answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub adapter_failure: Option<String>,
-    /// How many requests reached the server.
-    pub requests: usize,
-    /// The signed headers of each request (`v1` for signature v1).
-    pub signed_headers: Vec<String>,
-}
 
 /// Why a case does not run against a client, if it does not.
 pub fn not_for_clients(case: &Case, kind: TargetKind) -> Option<String> {
@@ -87,7 +61,7 @@ pub fn not_for_clients(case: &Case, kind: TargetKind) -> Option<String> {
 }
 
 /// Runs cases against one client adapter.
-pub struct ClientRunner {
+pub(crate) struct ClientRunner {
     adapter: Adapter,
     run_id: String,
     credentials: Credentials,
@@ -97,7 +71,8 @@ pub struct ClientRunner {
 }
 
 impl ClientRunner {
-    pub fn new(adapter: Adapter) -> Self {
+    /// A runner for `adapter`, with fresh credentials for the client.
+    pub(crate) fn new(adapter: Adapter) -> Self {
         Self {
             adapter,
             run_id: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),
@@ -109,43 +84,35 @@ impl ClientRunner {
 
     /// How long past the client's timeout an adapter may run before it is
     /// killed and the case fails (default 10 s).
-    pub fn with_grace(mut self, grace: Duration) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
         self
     }
 
-    pub fn adapter(&self) -> &Adapter {
+    /// The client under test.
+    pub(crate) fn adapter(&self) -> &Adapter {
         &self.adapter
     }
 
-    pub fn kind(&self) -> TargetKind {
+    /// The kind of target, as `expect_fail` names it.
+    pub(crate) fn kind(&self) -> TargetKind {
         self.adapter.kind()
     }
 
-    /// Runs every case, `concurrency` at a time (fewer for adapters that
-    /// start a process per call); `progress` sees each result.
-    pub async fn run_all(
-        self: &Arc<Self>,
-        cases: Vec<Case>,
-        concurrency: usize,
-        progress: impl Fn(&CaseResult) + Send + Sync + 'static,
-    ) -> Vec<CaseResult> {
-        let limit = if self.adapter.spawns() {
+    /// How many cases may run at once when `requested` are asked: fewer
+    /// for adapters that start a process per call.
+    pub(crate) fn concurrency(&self, requested: usize) -> usize {
+        if self.adapter.spawns() {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            concurrency.min(cores * 2)
+            requested.min(cores * 2)
         } else {
-            concurrency
-        };
-        let runner = Arc::clone(self);
-        crate::run::run_bounded(cases, limit, progress, move |index, case| {
-            let runner = Arc::clone(&runner);
-            async move { runner.run_case(index, &case).await }
-        })
-        .await
+            requested
+        }
     }
 
     /// Runs one case; `index` makes its IDs unique in the run.
-    pub async fn run_case(&self, index: usize, case: &Case) -> CaseResult {
+    pub(crate) async fn run_case(&self, index: usize, case: &Case) -> CaseResult {
         let started = Instant::now();
         let kind = self.kind();
         let mut result = CaseResult {
@@ -154,16 +121,13 @@ impl ClientRunner {
             ..CaseResult::new(case)
         };
         if let Some(why) = not_for_clients(case, kind) {
-            result.status = Status::Skipped(why);
+            result.verdict = Verdict::Skipped(why);
             return result;
         }
-        let scope = format!("ct-{}-{index}", self.run_id);
-        let step = &case.spec.steps[0];
-        let params = crate::run::substitute_map(&step.params, &scope);
-        let expect = step.expect.clone().map(|mut e| {
-            e.values = crate::run::substitute_map(&e.values, &scope);
-            e
-        });
+        let scope = scope::case_scope(&self.run_id, index);
+        let step = case.spec.steps[0].scoped(&scope);
+        let params = step.params;
+        let expect = step.expect;
         let reply = case.spec.reply.clone().unwrap_or_default();
         let answers: Result<Vec<_>, String> = reply
             .answers()
@@ -176,7 +140,7 @@ impl ClientRunner {
                 result
                     .mismatches
                     .push(Mismatch::new("case.reply", "an answer to serve", e));
-                result.status = Status::Failed;
+                result.verdict = Verdict::Failed;
                 return result;
             }
         };
@@ -223,7 +187,7 @@ impl ClientRunner {
             credentials: &self.credentials,
             region: REGION,
             authority: &authority,
-            now: crate::client::now(),
+            now: crate::wire::now(),
         };
         for (i, r) in requests.iter().enumerate() {
             let (mismatches, signed) = request::check(r, &asked, &format!("request[{i}]"));
@@ -277,7 +241,7 @@ impl ClientRunner {
                 Observed::Unreadable
             }
             Ok(returned) => {
-                judge(&expected, &returned, &mut out);
+                check::client::judge(&expected, &returned, &mut out);
                 let observed = match &returned {
                     Returned::Ok(_) => Observed::Success,
                     Returned::Error(e) => Observed::Error(e.code.clone()),
@@ -289,122 +253,7 @@ impl ClientRunner {
         result.observed.push(("client".into(), observed));
         result.mismatches = out;
         result.client = Some(record);
-        let failed = !result.mismatches.is_empty();
-        let divergence = case.spec.expect_fail.iter().find(|f| f.target == kind);
-        result.status = match (failed, divergence) {
-            (false, None) => Status::Passed,
-            (true, None) => Status::Failed,
-            (true, Some(d)) => Status::ExpectedFailure(d.reason.clone()),
-            (false, Some(d)) => Status::UnexpectedPass(d.reason.clone()),
-        };
-        result.elapsed = started.elapsed();
-        result
-    }
-}
-
-/// Drops null members, recursively: a client that reports an unset field
-/// as null says the same as one that leaves it out.
-fn without_nulls(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), without_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
-        other => other.clone(),
-    }
-}
-
-/// Compares what the client returned with what a correct client returns.
-fn judge(expected: &Expected, returned: &Returned, out: &mut Vec<Mismatch>) {
-    let describe = |r: &Returned| match r {
-        Returned::Ok(_) => "success".to_string(),
-        Returned::Error(e) => format!(
-            "error {} ({:?}, request_id {:?})",
-            e.code,
-            e.message.as_deref().unwrap_or_default(),
-            e.request_id
-        ),
-    };
-    match (expected, returned) {
-        (Expected::Ok(fields), Returned::Ok(got)) => {
-            let want = without_nulls(&Value::Object(fields.clone()));
-            let got = without_nulls(&Value::Object(got.clone()));
-            let (Value::Object(want), Value::Object(got)) = (want, got) else {
-                unreachable!("objects stay objects")
-            };
-            for (name, value) in &want {
-                if got.get(name) != Some(value) {
-                    out.push(Mismatch::new(
-                        format!("ok.{name}"),
-                        value.to_string(),
-                        got.get(name)
-                            .map_or_else(|| "absent".into(), Value::to_string),
-                    ));
-                }
-            }
-            for (name, value) in &got {
-                if !want.contains_key(name) {
-                    out.push(Mismatch::new(
-                        format!("ok.{name}"),
-                        "absent (not served)",
-                        value.to_string(),
-                    ));
-                }
-            }
-        }
-        (Expected::Ok(_), other) => out.push(Mismatch::new("outcome", "success", describe(other))),
-        (Expected::Error { .. }, Returned::Ok(_)) => out.push(Mismatch::new(
-            "outcome",
-            expected.to_string(),
-            describe(returned),
-        )),
-        (
-            Expected::Error {
-                code,
-                message,
-                request_id,
-                kind,
-            },
-            Returned::Error(e),
-        ) => {
-            if let Some(code) = code
-                && &e.code != code
-            {
-                out.push(Mismatch::new(
-                    "error.code",
-                    format!("{code:?} (as served)"),
-                    format!("{:?}", e.code),
-                ));
-            }
-            if let Some(message) = message
-                && e.message.as_deref().unwrap_or_default() != message
-            {
-                out.push(Mismatch::new(
-                    "error.message",
-                    format!("{message:?} (as served)"),
-                    format!("{:?}", e.message),
-                ));
-            }
-            let got_id = e.request_id.as_deref().filter(|id| !id.is_empty());
-            if got_id != request_id.as_deref() {
-                out.push(Mismatch::new(
-                    "error.request_id",
-                    request_id.as_ref().map_or_else(
-                        || "absent (none was served)".into(),
-                        |id| format!("{id:?} (as served)"),
-                    ),
-                    format!("{got_id:?}"),
-                ));
-            }
-            if let Some(got) = e.kind
-                && got != *kind
-            {
-                out.push(Mismatch::new("error.kind", kind.as_str(), got.as_str()));
-            }
-        }
+        result.conclude(case, kind, started)
     }
 }
 
@@ -436,7 +285,7 @@ mod tests {
         let runner = ClientRunner::new(Adapter::Command(command.into()))
             .with_grace(Duration::from_millis(300));
         let result = runner.run_case(0, &case(reply)).await;
-        assert_eq!(result.status, Status::Failed, "{result:?}");
+        assert_eq!(result.verdict, Verdict::Failed, "{result:?}");
         let m = result
             .mismatches
             .iter()
@@ -477,7 +326,7 @@ mod tests {
             r#"cat >/dev/null; echo '{"error": {"code": "InternalError"}}'"#.into(),
         ));
         let result = runner.run_case(0, &case("")).await;
-        assert_eq!(result.status, Status::Failed);
+        assert_eq!(result.verdict, Verdict::Failed);
         let fields: Vec<&str> = result.mismatches.iter().map(|m| m.field.as_str()).collect();
         assert!(fields.contains(&"request"), "{fields:?}");
         // The served message and RequestId were not returned either.
@@ -489,7 +338,7 @@ mod tests {
     async fn our_client_passes_a_served_error() {
         let runner = ClientRunner::new(Adapter::Rust);
         let result = runner.run_case(0, &case("status = 500")).await;
-        assert_eq!(result.status, Status::Passed, "{:?}", result.mismatches);
+        assert_eq!(result.verdict, Verdict::Passed, "{:?}", result.mismatches);
         assert_eq!(
             result.client.unwrap().signed_headers,
             vec!["content-type;host".to_string()]

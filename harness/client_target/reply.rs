@@ -13,66 +13,8 @@ use serde_json::{Map, Value, json};
 
 use crate::api::Catalog;
 use crate::case::{Answer, Expect};
-use crate::envelope;
-
-/// The kinds of client error the adapter protocol names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// The server answered an error envelope.
-    Api,
-    /// A non-200 status with no readable envelope.
-    Http,
-    /// The body is not a readable envelope.
-    Parse,
-    /// No answer: connection refused, reset, or a timeout.
-    Transport,
-}
-
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Api => "api",
-            Self::Http => "http",
-            Self::Parse => "parse",
-            Self::Transport => "transport",
-        }
-    }
-}
-
-/// What a correct client returns for an answer.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Expected {
-    /// Success with these `Response` fields (RequestId included when served).
-    Ok(Map<String, Value>),
-    /// An error. `None` fields are free (any code), except `request_id`,
-    /// which must then be absent or empty.
-    Error {
-        code: Option<String>,
-        message: Option<String>,
-        request_id: Option<String>,
-        kind: ErrorKind,
-    },
-}
-
-impl std::fmt::Display for Expected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Ok(_) => f.write_str("success"),
-            Self::Error {
-                code: Some(code),
-                kind,
-                ..
-            } => write!(f, "error {code} ({})", kind.as_str()),
-            Self::Error {
-                code: None, kind, ..
-            } => {
-                write!(f, "an error of kind {} (any code)", kind.as_str())
-            }
-        }
-    }
-}
+use crate::check::{ErrorKind, Expected};
+use crate::envelope::{self, Said};
 
 /// One answer as served.
 #[derive(Clone, Debug)]
@@ -187,7 +129,8 @@ pub(crate) fn serve(
             let expected = if omitted("Response") || omitted("Code") {
                 any_error(unreadable)
             } else {
-                read_response(&response)
+                let body = json!({ "Response": response.clone() });
+                read(Ok(&body)).expect("a Response object is an envelope")
             };
             let body = if omitted("Response") {
                 Value::Object(response)
@@ -215,42 +158,31 @@ pub(crate) fn serve(
     })
 }
 
-/// What a correct client reads from a `Response` object.
-fn read_response(response: &Map<String, Value>) -> Expected {
-    let request_id = response
-        .get("RequestId")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    match response.get("Error") {
-        Some(Value::Object(error)) => match error.get("Code").and_then(Value::as_str) {
-            Some(code) => Expected::Error {
-                code: Some(code.to_string()),
-                message: Some(
-                    error
-                        .get("Message")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                ),
-                request_id,
-                kind: ErrorKind::Api,
-            },
-            None => Expected::Error {
-                code: None,
-                message: None,
-                request_id: None,
-                kind: ErrorKind::Parse,
-            },
+/// What a correct client reads from an answer's body (already parsed).
+fn read(json: Result<&Value, &str>) -> Option<Expected> {
+    let reading = envelope::read(json);
+    Some(match reading.said {
+        Said::Success(response) => Expected::Ok(response),
+        Said::Error { code, message } => Expected::Error {
+            code: Some(code),
+            message: Some(message.unwrap_or_default()),
+            request_id: reading.request_id,
+            kind: ErrorKind::Api,
         },
-        _ => Expected::Ok(response.clone()),
-    }
+        Said::ErrorWithoutCode => Expected::Error {
+            code: None,
+            message: None,
+            request_id: None,
+            kind: ErrorKind::Parse,
+        },
+        Said::NoEnvelope(_) => return None,
+    })
 }
 
 /// A raw body that happens to be an envelope is read as one.
 fn read_raw(text: &str) -> Option<Expected> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let response = value.get("Response")?.as_object()?;
-    Some(read_response(response))
+    let json: Result<Value, String> = serde_json::from_str(text).map_err(|e| e.to_string());
+    read(json.as_ref().map_err(String::as_str))
 }
 
 #[cfg(test)]

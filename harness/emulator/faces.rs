@@ -37,24 +37,33 @@ pub const DEFAULT_SIZE: (u32, u32) = (640, 480);
 /// An image format the API accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// PNG (`89 PNG`).
     Png,
+    /// JPEG (`FF D8 FF`).
     Jpeg,
+    /// BMP (`BM`).
     Bmp,
 }
 
 /// A face box, inside the image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rect {
+    /// Left edge, pixels from the image's left.
     pub x: u32,
+    /// Top edge, pixels from the image's top.
     pub y: u32,
+    /// Width in pixels, at least 1.
     pub width: u32,
+    /// Height in pixels, at least 1.
     pub height: u32,
 }
 
 /// One detected face.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Face {
+    /// Who the face is: equal identities are the same person.
     pub identity: u64,
+    /// Where the face is.
     pub rect: Rect,
     /// Quality score, 0 to 100.
     pub quality: u32,
@@ -65,8 +74,11 @@ pub struct Face {
 /// What an image holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Image {
+    /// The format its header says.
     pub format: Format,
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
     /// Largest first.
     pub faces: Vec<Face>,
@@ -75,6 +87,7 @@ pub struct Image {
 /// Why bytes are not an image.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ImageError {
+    /// Not a PNG, JPEG or BMP.
     #[error("not a png, jpeg or bmp image")]
     Unsupported,
 }

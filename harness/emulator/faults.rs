@@ -43,22 +43,31 @@ pub struct FaultSpec {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
     #[error("the code {0:?} is not in the error catalog")]
+    /// The code is not in the catalog.
     UnknownCode(String),
     #[error("a fault needs a code, a latency, or both")]
+    /// Neither a code nor a latency.
     Empty,
     #[error("probability must be from 0 to 1, got {0}")]
+    /// The probability is not from 0 to 1.
     Probability(String),
     #[error("count must be at least 1")]
+    /// A count of zero.
     ZeroCount,
     #[error("cannot parse the fault spec: {0}")]
+    /// The `--fault` text cannot be read.
     Syntax(String),
     #[error("the action {0:?} is not an iai action")]
+    /// The action is not one of iai's.
     UnknownAction(String),
     #[error("latency_ms may be at most {MAX_LATENCY_MS}, got {0}")]
+    /// The latency is over the limit.
     Latency(u64),
     #[error("{0} may have at most {MAX_FAULT_TEXT} bytes")]
+    /// A text field is over the limit.
     TooLong(&'static str),
     #[error("at most {MAX_FAULTS} faults may be in force; clear some first")]
+    /// Too many faults in force.
     TooMany,
 }
 

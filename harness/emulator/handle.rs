@@ -4,26 +4,11 @@
 //! control API (`/__emulator/`, README "Control API") of the emulator they
 //! belong to, so they behave exactly as they do against `serve`.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
+use super::remote::{ControlClient, ControlError};
 use super::{Emulator, FaultSpec};
-
-/// A control request the emulator refused, or could not be sent.
-#[derive(Debug, thiserror::Error)]
-pub enum ControlError {
-    #[error("the emulator's control API refused {what}: HTTP {status}: {message}")]
-    Refused {
-        what: &'static str,
-        status: u16,
-        message: String,
-    },
-    #[error("cannot reach the emulator's control API for {what}: {source}")]
-    Transport {
-        what: &'static str,
-        #[source]
-        source: reqwest::Error,
-    },
-}
 
 impl Emulator {
     /// Adds a fault (an error code, a latency, or both, for the calls that
@@ -33,7 +18,7 @@ impl Emulator {
     /// with the URL and credentials, seed, inject, call, stop.
     ///
     /// ```
-    /// use iai_conformance::client::{CallOptions, Client, Style, now};
+    /// use iai_conformance::{CallOptions, Client, Style, now};
     /// use iai_conformance::emulator::{Config, Emulator, FaultSpec};
     /// use iai_conformance::envelope::{self, Outcome};
     ///
@@ -72,14 +57,13 @@ impl Emulator {
     /// # }
     /// ```
     pub async fn inject(&self, fault: FaultSpec) -> Result<u64, ControlError> {
-        let body = serde_json::to_value(&fault).expect("a fault spec serializes");
-        let answer = self.control("inject", "POST", "faults", Some(body)).await?;
-        Ok(answer["id"].as_u64().unwrap_or_default())
+        self.control()?.inject(&fault).await
     }
 
     /// Removes every fault.
     pub async fn clear_faults(&self) -> Result<(), ControlError> {
-        self.control("clear_faults", "DELETE", "faults", None)
+        self.control()?
+            .request("clear_faults", Method::DELETE, "faults", None)
             .await
             .map(drop)
     }
@@ -93,58 +77,42 @@ impl Emulator {
         count: u64,
     ) -> Result<u64, ControlError> {
         let body = json!({ "group_id": group_id, "prefix": prefix, "count": count });
-        let answer = self.control("seed", "POST", "seed", Some(body)).await?;
+        let answer = self
+            .control()?
+            .request("seed", Method::POST, "seed", Some(body))
+            .await?;
         Ok(answer["added"].as_u64().unwrap_or_default())
     }
 
     /// Empties the library and clears the faults: a fresh emulator.
     pub async fn reset(&self) -> Result<(), ControlError> {
-        self.control("reset", "POST", "reset", None).await.map(drop)
+        self.control()?
+            .request("reset", Method::POST, "reset", None)
+            .await
+            .map(drop)
     }
 
     /// The library as the control API shows it: `group_count`,
     /// `person_count`, `face_count`, `groups`, `persons`, `account`.
     pub async fn state(&self) -> Result<Value, ControlError> {
-        self.control("state", "GET", "state", None).await
+        self.control()?
+            .request("state", Method::GET, "state", None)
+            .await
     }
 
-    async fn control(
-        &self,
-        what: &'static str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, ControlError> {
-        let url = format!("{}/__emulator/{path}", self.url());
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method name");
+    /// The control API of this emulator (a fresh connection pool, no proxy).
+    fn control(&self) -> Result<ControlClient, ControlError> {
         let http = reqwest::Client::builder()
             .no_proxy()
             .build()
-            .map_err(|source| ControlError::Transport { what, source })?;
-        let mut request = http.request(method, url);
-        if let Some(token) = &self.control_token {
-            request = request.bearer_auth(token.expose());
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let answer = request
-            .send()
-            .await
-            .map_err(|source| ControlError::Transport { what, source })?;
-        let status = answer.status().as_u16();
-        let value: Value = answer
-            .json()
-            .await
-            .map_err(|source| ControlError::Transport { what, source })?;
-        if status != 200 {
-            let message = value["error"].as_str().unwrap_or_default().to_string();
-            return Err(ControlError::Refused {
-                what,
-                status,
-                message,
-            });
-        }
-        Ok(value)
+            .map_err(|source| ControlError::Transport {
+                what: "a connection",
+                source,
+            })?;
+        Ok(ControlClient::new(
+            self.url(),
+            http,
+            self.control_token.clone(),
+        ))
     }
 }

@@ -252,10 +252,14 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
     let limit = if is_control {
         MAX_CONTROL_BODY
     } else {
-        if parts.method == http::Method::GET && query.len() > service::MAX_GET {
-            return closing(too_large(service::MAX_GET));
+        let max_get = shared.svc.quirks.size_limit(service::MAX_GET);
+        if parts.method == http::Method::GET && query.len() > max_get {
+            return closing(too_large(max_get));
         }
-        limit_for(&parts.method, &parts.headers, query.len())
+        shared
+            .svc
+            .quirks
+            .size_limit(limit_for(&parts.method, &parts.headers, query.len()))
     };
     // A client that waits for `100 Continue` is told at once, and hyper
     // sends no `100 Continue` because the body is never polled.
@@ -298,7 +302,7 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
         headers: &parts.headers,
         body: &bytes,
     };
-    let answer = shared.svc.handle(incoming, crate::client::now()).await;
+    let answer = shared.svc.handle(incoming, crate::wire::now()).await;
     // 200 and the exact content type, unless a deliberate quirk says otherwise.
     let (status, content_type) = shared.svc.quirks.transport(&answer);
     let mut response = json_response(status, &answer);

@@ -1,16 +1,24 @@
 //! The reference emulator: a stateful fake IAI 2020-03-03 on loopback that
 //! checks signatures as strictly as the cloud and fails on demand.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! use iai_conformance::emulator::{Config, Emulator};
-//! let emu = Emulator::start(Config::default(), "127.0.0.1:0".parse().unwrap()).await?;
-//! println!("{} as {}", emu.url(), emu.credentials().secret_id);
+//! ```
+//! use iai_conformance::emulator::{Config, Emulator, FaultSpec};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! // every DeletePerson of person 42 fails, as the cloud fails when it is busy
+//! let config = Config {
+//!     faults: vec![FaultSpec::parse("code=FailedOperation.RequestTimeout,action=DeletePerson,person=42").unwrap()],
+//!     ..Config::default()
+//! };
+//! let emu = Emulator::start(config, "127.0.0.1:0".parse().unwrap()).await?;
+//! assert!(emu.url().starts_with("http://127.0.0.1:"));
+//! println!("{} accepts {}", emu.url(), emu.credentials().secret_id);
 //! emu.shutdown().await;
 //! # Ok(()) }
 //! ```
 //!
-//! The transport ([`http`]) is separate from the core ([`service`]: auth,
+//! The transport (`http.rs`) is separate from the core (`service.rs`: auth,
 //! validation, state, faults), which the unit tests drive without sockets.
 //! Decisions, the control API and the order of checks are in
 //! `harness/emulator/README.md`.
@@ -25,6 +33,7 @@ mod jobs;
 mod params;
 mod quirks;
 mod recognition;
+mod remote;
 mod service;
 mod state;
 
@@ -38,8 +47,9 @@ use tokio::task::JoinHandle;
 use crate::sign::{Credentials, KeyStore, Secret};
 
 pub use faults::{FaultError, FaultSpec, MAX_FAULT_TEXT, MAX_FAULTS, MAX_LATENCY_MS};
-pub use handle::ControlError;
 pub use quirks::Quirk;
+pub(crate) use remote::ControlClient;
+pub use remote::ControlError;
 
 /// How to run an emulator.
 #[derive(Clone, Debug)]

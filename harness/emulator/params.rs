@@ -73,6 +73,26 @@ fn slot(items: &mut Vec<Value>, index: usize, fresh: Value) -> &mut Value {
     place
 }
 
+/// `Name[.N].Field=value`: the field the next part names, last in the key,
+/// and its value.
+fn field_value<'k>(
+    param: &Param,
+    parts: &mut impl Iterator<Item = &'k str>,
+    key: &str,
+    text: &str,
+) -> Result<(&'k str, Value), Reject> {
+    let field_name = parts.next().ok_or_else(|| bad_type(key))?;
+    let field = param
+        .fields
+        .iter()
+        .find(|f| f.name == field_name)
+        .ok_or_else(|| unknown(key))?;
+    if parts.next().is_some() {
+        return Err(bad_type(key));
+    }
+    Ok((field_name, scalar(field, key, text)?))
+}
+
 /// Builds the parameter object from flattened pairs, leaving out the
 /// common parameters.
 pub(crate) fn unflatten(
@@ -95,16 +115,7 @@ pub(crate) fn unflatten(
                 out.insert(base.to_string(), scalar(param, key, text)?);
             }
             ParamType::Object => {
-                let field_name = parts.next().ok_or_else(|| bad_type(key))?;
-                let field = param
-                    .fields
-                    .iter()
-                    .find(|f| f.name == field_name)
-                    .ok_or_else(|| unknown(key))?;
-                if parts.next().is_some() {
-                    return Err(bad_type(key));
-                }
-                let value = scalar(field, key, text)?;
+                let (field_name, value) = field_value(param, &mut parts, key, text)?;
                 match out
                     .entry(base.to_string())
                     .or_insert_with(|| Value::Object(Map::new()))
@@ -117,16 +128,7 @@ pub(crate) fn unflatten(
             }
             ParamType::ObjectArray => {
                 let index = index_of(parts.next(), key)?;
-                let field_name = parts.next().ok_or_else(|| bad_type(key))?;
-                let field = param
-                    .fields
-                    .iter()
-                    .find(|f| f.name == field_name)
-                    .ok_or_else(|| unknown(key))?;
-                if parts.next().is_some() {
-                    return Err(bad_type(key));
-                }
-                let value = scalar(field, key, text)?;
+                let (field_name, value) = field_value(param, &mut parts, key, text)?;
                 let Value::Array(items) = out
                     .entry(base.to_string())
                     .or_insert_with(|| Value::Array(Vec::new()))

@@ -23,6 +23,8 @@ pub enum Quirk {
     ContentTypeCharset,
     /// Envelope: errors answered with HTTP 400 instead of 200.
     ErrorStatus400,
+    /// Limits: a request of exactly the documented size limit is refused.
+    SizeLimitsOffByOne,
     /// Window: timestamps up to 600 s away are accepted.
     Window600s,
     /// Window: only timestamps within 240 s are accepted.
@@ -81,6 +83,11 @@ impl Quirk {
             Self::Window240s,
             "window-240s",
             "timestamps more than 240 s away refused",
+        ),
+        (
+            Self::SizeLimitsOffByOne,
+            "size-limits-off-by-one",
+            "a request of exactly the size limit refused",
         ),
         (
             Self::CredentialScopeUnchecked,
@@ -176,6 +183,15 @@ impl Quirks {
             600
         } else if self.has(Quirk::Window240s) {
             240
+        } else {
+            correct
+        }
+    }
+
+    /// The largest request size the transport accepts.
+    pub(crate) fn size_limit(&self, correct: usize) -> usize {
+        if self.has(Quirk::SizeLimitsOffByOne) {
+            correct.saturating_sub(1)
         } else {
             correct
         }

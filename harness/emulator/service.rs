@@ -1,9 +1,13 @@
 //! The service core, without sockets: one request in, one envelope out.
 //!
-//! Order of checks (the README's table): request size (the transport) →
-//! method and content type → common parameters (Action, Version,
-//! Timestamp) → authentication → account state, rate limit, faults →
-//! parameter shape → value rules → existence and state.
+//! Order of checks (the README's table), one stage function each: request
+//! size (the transport) → [`protocol`] (path, method and content type) →
+//! [`common_parameters`] (Action, Version, Timestamp) →
+//! [`Service::authenticate`] → [`Service::admit`] (account state, rate
+//! limit) → [`parameters`] (decoded; a failure waits) → [`Service::faults`]
+//! → [`Service::act`] (coverage, parameter shape, value rules, existence
+//! and state). The deliberate deviations (`quirks.rs`, off unless asked
+//! for) hook into these stages.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -76,7 +80,7 @@ fn reject_answer(r: &Reject) -> Value {
 }
 
 /// How the action parameters arrived.
-enum Body<'a> {
+enum Arrived<'a> {
     Json(&'a [u8]),
     Pairs(Vec<(String, String)>),
 }
@@ -181,112 +185,55 @@ impl Service {
         answer
     }
 
+    /// The stages in the order of the README's table; each either passes
+    /// what the next needs or answers with its code.
     async fn dispatch(&self, req: Incoming<'_>, now: i64) -> Result<Map<String, Value>, Reject> {
-        if req.path != "/" {
-            return Err(Reject::with(
-                "UnsupportedProtocol",
-                "the API is served at the path /",
-            ));
+        let body = protocol(&req)?;
+        let common = common_parameters(&req, &body, &self.quirks)?;
+        self.validate_early(&body)?;
+        self.authenticate(&req, &body, now)?;
+        self.admit()?;
+        let params = parameters(&body, &common.action);
+        let person_id = params
+            .as_ref()
+            .ok()
+            .and_then(|m| m.get("PersonId"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let latency = self.faults(&common.action, person_id.as_deref()).await?;
+        self.act(&common, params, person_id.as_deref(), latency)
+            .await
+    }
+
+    /// A deliberate deviation only ([`Quirk::ValidatesBeforeAuth`]):
+    /// parameters judged before the signature.
+    fn validate_early(&self, body: &Body<'_>) -> Result<(), Reject> {
+        if !self.quirks.has(Quirk::ValidatesBeforeAuth) {
+            return Ok(());
         }
-        let tc3 = req.headers.contains_key("authorization");
-        // Method and content type.
-        let body = match req.method {
-            "GET" => Body::Pairs(pairs(req.query.as_bytes())),
-            "POST" => {
-                let ct = header(req.headers, "content-type").unwrap_or_default();
-                let mime = ct
-                    .split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase();
-                match mime.as_str() {
-                    "application/json" if tc3 => Body::Json(req.body),
-                    "application/json" => {
-                        return Err(Reject::with(
-                            "AuthFailure.InvalidAuthorization",
-                            "application/json requests must be signed with TC3-HMAC-SHA256",
-                        ));
-                    }
-                    "application/x-www-form-urlencoded" => Body::Pairs(pairs(req.body)),
-                    _ => {
-                        return Err(Reject::with(
-                            "UnsupportedProtocol",
-                            "POST takes application/json (TC3) or application/x-www-form-urlencoded (v1)",
-                        ));
-                    }
-                }
-            }
-            other => {
-                return Err(Reject::with(
-                    "UnsupportedProtocol",
-                    format!("the HTTP method {other} is not supported; use POST or GET"),
-                ));
-            }
+        let pairs = match &body.params {
+            Arrived::Pairs(p) => p.clone(),
+            Arrived::Json(bytes) => serde_json::from_slice::<Map<String, Value>>(bytes)
+                .map(|m| {
+                    m.into_iter()
+                        .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
-        // Common parameters.
-        let common = |name: &str, header_name: &str| -> Option<String> {
-            if tc3 {
-                header(req.headers, header_name).map(|v| v.trim().to_string())
-            } else if let Body::Pairs(p) = &body {
-                p.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-            } else {
-                None
-            }
-        };
-        let missing = |name: &str| {
-            Reject::with(
-                "MissingParameter",
-                format!("the common parameter `{name}` is missing"),
-            )
-        };
-        let action = common("Action", "x-tc-action")
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| missing("Action"))?;
-        let action = self
-            .quirks
-            .action(action, &[actions::COVERED, actions::NOT_COVERED]);
-        let covered = actions::COVERED.contains(&action.as_str());
-        if !covered && !actions::NOT_COVERED.contains(&action.as_str()) {
-            return Err(Reject::with(
-                "InvalidAction",
-                format!(
-                    "the action `{}` does not exist in iai",
-                    action.chars().take(64).collect::<String>()
-                ),
-            ));
+        match self.quirks.early_validation(&pairs) {
+            Some(code) => Err(Reject::new(code)),
+            None => Ok(()),
         }
-        let version = common("Version", "x-tc-version")
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| missing("Version"))?;
-        if version != api::VERSION {
-            return Err(Reject::with(
-                "NoSuchVersion",
-                format!("the emulator serves iai {} only", api::VERSION),
-            ));
-        }
-        if common("Timestamp", "x-tc-timestamp").is_none_or(|t| t.is_empty()) {
-            return Err(missing("Timestamp"));
-        }
-        if self.quirks.has(Quirk::ValidatesBeforeAuth)
-            && let Some(code) = self.quirks.early_validation(&match &body {
-                Body::Pairs(p) => p.clone(),
-                Body::Json(bytes) => serde_json::from_slice::<Map<String, Value>>(bytes)
-                    .map(|m| {
-                        m.into_iter()
-                            .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            })
-        {
-            return Err(Reject::new(code));
-        }
-        // Authentication.
+    }
+
+    /// Authentication: the TC3 or v1 signature verifies under a known key
+    /// at `now`.
+    fn authenticate(&self, req: &Incoming<'_>, body: &Body<'_>, now: i64) -> Result<(), Reject> {
         let mut policy = VerifyPolicy::new(now, api::SERVICE);
         policy.max_skew = self.quirks.max_skew(policy.max_skew);
         policy.check_scope = !self.quirks.has(Quirk::CredentialScopeUnchecked);
-        let verified = if tc3 {
+        let verified = if body.tc3 {
             verify_tc3(
                 &ReceivedTc3 {
                     method: req.method,
@@ -298,7 +245,7 @@ impl Service {
                 &policy,
             )
         } else {
-            let Body::Pairs(p) = &body else {
+            let Arrived::Pairs(p) = &body.params else {
                 return Err(Reject::new("AuthFailure.InvalidAuthorization"));
             };
             let host = header(req.headers, "host").unwrap_or_default();
@@ -313,12 +260,13 @@ impl Service {
                 &policy,
             )
         };
-        if let Err(e) = verified {
-            // The verifier's detail may quote the canonical request: never
-            // secrets, but long; keep the code's own message.
-            return Err(Reject::new(e.code()));
-        }
-        // Account state, rate limit, faults.
+        // The verifier's detail may quote the canonical request: never
+        // secrets, but long; keep the code's own message.
+        verified.map(|_| ()).map_err(|e| Reject::new(e.code()))
+    }
+
+    /// The account's state and the rate limit.
+    fn admit(&self) -> Result<(), Reject> {
         if let Some(code) = self.account().code() {
             return Err(Reject::new(code));
         }
@@ -327,63 +275,54 @@ impl Service {
         {
             return Err(Reject::new("RequestLimitExceeded"));
         }
-        let params = match &body {
-            Body::Json(bytes) => match serde_json::from_slice::<Value>(bytes) {
-                Ok(Value::Object(map)) => Ok(map),
-                Ok(_) => Err(Reject::with(
-                    "InvalidParameter",
-                    "the body must be a JSON object",
-                )),
-                Err(e) => Err(Reject::with(
-                    "InvalidParameter",
-                    format!("the body is not JSON: {e}"),
-                )),
-            },
-            Body::Pairs(p) => match Catalog::get().action(&action) {
-                Some(a) => params::unflatten(a, p),
-                None => Ok(Map::new()),
-            },
-        };
-        let person_id = params
-            .as_ref()
-            .ok()
-            .and_then(|m| m.get("PersonId"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let latency = if self.faults.is_empty() {
-            Duration::ZERO
-        } else {
-            let hit = self.faults.take(&action, person_id.as_deref());
-            if let Some((code, msg)) = hit.code {
-                tokio::time::sleep(hit.latency).await;
-                return Err(Reject {
-                    code: code.into(),
-                    detail: None,
-                    message: msg.filter(|m| !m.is_empty()),
-                });
-            }
-            hit.latency
-        };
-        if !covered {
+        Ok(())
+    }
+
+    /// Injected faults: a fault's code answers (after its latency); a
+    /// latency-only fault is returned, to be waited out before the action.
+    async fn faults(&self, action: &str, person_id: Option<&str>) -> Result<Duration, Reject> {
+        if self.faults.is_empty() {
+            return Ok(Duration::ZERO);
+        }
+        let hit = self.faults.take(action, person_id);
+        if let Some((code, msg)) = hit.code {
+            tokio::time::sleep(hit.latency).await;
+            return Err(Reject {
+                code: code.into(),
+                detail: None,
+                message: msg.filter(|m| !m.is_empty()),
+            });
+        }
+        Ok(hit.latency)
+    }
+
+    /// The action: covered and described, its parameters decoded and of the
+    /// right shape, one write
+    /// per person at a time, then its value rules and state.
+    async fn act(
+        &self,
+        common: &Common,
+        params: Result<Map<String, Value>, Reject>,
+        person_id: Option<&str>,
+        latency: Duration,
+    ) -> Result<Map<String, Value>, Reject> {
+        let action = common.action.as_str();
+        if !common.covered {
             return Err(Reject::with(
                 "UnsupportedOperation",
                 format!("the emulator does not cover {action}"),
             ));
         }
-        let Some(spec) = Catalog::get().action(&action) else {
+        let Some(spec) = Catalog::get().action(action) else {
             return Err(Reject::with(
                 "UnsupportedOperation",
                 format!("the catalog does not describe {action}"),
             ));
         };
-        // Parameter shape, then value rules and state.
         let mut params = params?;
         self.quirks.person_id(&mut params);
         params::check_shape(spec, &params)?;
-        let _busy = match (
-            actions::PERSON_WRITES.contains(&action.as_str()),
-            &person_id,
-        ) {
+        let _busy = match (actions::PERSON_WRITES.contains(&action), person_id) {
             (true, Some(id)) => Some(
                 self.mark_busy(id)
                     .ok_or(Reject::new("FailedOperation.ConflictOperation"))?,
@@ -399,16 +338,153 @@ impl Service {
                 .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
                 .map(|_| Map::new());
         }
-        actions::run(&action, &Params(&params), &self.state)
+        actions::run(action, &Params(&params), &self.state)
             .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
+    }
+}
+
+/// A request whose protocol is understood: how its parameters arrived and
+/// how it is signed.
+struct Body<'a> {
+    /// Signed with TC3 (an `Authorization` header), else v1.
+    tc3: bool,
+    params: Arrived<'a>,
+}
+
+/// Protocol: the path, the method and the content type.
+fn protocol<'a>(req: &Incoming<'a>) -> Result<Body<'a>, Reject> {
+    if req.path != "/" {
+        return Err(Reject::with(
+            "UnsupportedProtocol",
+            "the API is served at the path /",
+        ));
+    }
+    let tc3 = req.headers.contains_key("authorization");
+    let params = match req.method {
+        "GET" => Arrived::Pairs(pairs(req.query.as_bytes())),
+        "POST" => {
+            let ct = header(req.headers, "content-type").unwrap_or_default();
+            let mime = ct
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            match mime.as_str() {
+                "application/json" if tc3 => Arrived::Json(req.body),
+                "application/json" => {
+                    return Err(Reject::with(
+                        "AuthFailure.InvalidAuthorization",
+                        "application/json requests must be signed with TC3-HMAC-SHA256",
+                    ));
+                }
+                "application/x-www-form-urlencoded" => Arrived::Pairs(pairs(req.body)),
+                _ => {
+                    return Err(Reject::with(
+                        "UnsupportedProtocol",
+                        "POST takes application/json (TC3) or application/x-www-form-urlencoded (v1)",
+                    ));
+                }
+            }
+        }
+        other => {
+            return Err(Reject::with(
+                "UnsupportedProtocol",
+                format!("the HTTP method {other} is not supported; use POST or GET"),
+            ));
+        }
+    };
+    Ok(Body { tc3, params })
+}
+
+/// The common parameters a request names.
+struct Common {
+    action: String,
+    /// Whether the emulator implements the action (else it exists in iai
+    /// but answers `UnsupportedOperation`, after authentication).
+    covered: bool,
+}
+
+/// Common parameters: Action (one of iai's), Version (the one served) and
+/// Timestamp, from the headers (TC3) or the parameters (v1).
+fn common_parameters(
+    req: &Incoming<'_>,
+    body: &Body<'_>,
+    quirks: &Quirks,
+) -> Result<Common, Reject> {
+    let common = |name: &str, header_name: &str| -> Option<String> {
+        if body.tc3 {
+            header(req.headers, header_name).map(|v| v.trim().to_string())
+        } else if let Arrived::Pairs(p) = &body.params {
+            p.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        } else {
+            None
+        }
+    };
+    let missing = |name: &str| {
+        Reject::with(
+            "MissingParameter",
+            format!("the common parameter `{name}` is missing"),
+        )
+    };
+    let action = common("Action", "x-tc-action")
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| missing("Action"))?;
+    let action = quirks.action(action, &[actions::COVERED, actions::NOT_COVERED]);
+    let covered = actions::COVERED.contains(&action.as_str());
+    if !covered && !actions::NOT_COVERED.contains(&action.as_str()) {
+        return Err(Reject::with(
+            "InvalidAction",
+            format!(
+                "the action `{}` does not exist in iai",
+                action.chars().take(64).collect::<String>()
+            ),
+        ));
+    }
+    let version = common("Version", "x-tc-version")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| missing("Version"))?;
+    if version != api::VERSION {
+        return Err(Reject::with(
+            "NoSuchVersion",
+            format!("the emulator serves iai {} only", api::VERSION),
+        ));
+    }
+    if common("Timestamp", "x-tc-timestamp").is_none_or(|t| t.is_empty()) {
+        return Err(missing("Timestamp"));
+    }
+    Ok(Common { action, covered })
+}
+
+/// Parameters: the action's parameters, decoded from the JSON body or
+/// unflattened from the pairs. A failure is answered only after the
+/// faults and the coverage of the action have had their say.
+fn parameters(body: &Body<'_>, action: &str) -> Result<Map<String, Value>, Reject> {
+    match &body.params {
+        Arrived::Json(bytes) => match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(Reject::with(
+                "InvalidParameter",
+                "the body must be a JSON object",
+            )),
+            Err(e) => Err(Reject::with(
+                "InvalidParameter",
+                format!("the body is not JSON: {e}"),
+            )),
+        },
+        Arrived::Pairs(p) => match Catalog::get().action(action) {
+            Some(a) => params::unflatten(a, p),
+            None => Ok(Map::new()),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{CallOptions, Client, Prepared, Style};
+    use crate::client::{CallOptions, Client};
     use crate::sign::Credentials;
+    use crate::wire::{Prepared, Style};
     use serde_json::json;
 
     const NOW: i64 = 1_764_000_000;

@@ -12,7 +12,9 @@ use super::policy::Kind;
 /// One line of the ledger file.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
+    /// A person or a group.
     pub kind: Kind,
+    /// Its ID.
     pub id: String,
 }
 

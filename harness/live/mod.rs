@@ -1,32 +1,36 @@
 //! Running against a real account: the live policy, the ledger of what a
 //! run created, cleanup, the sweeper, pacing, and record/replay.
 //!
-//! Everything here sits *below* the cases: the runner hands the final
+//! Everything here sits *below* the cases (it knows requests, not case
+//! files; the runner decides which cases a live run skips): the runner hands the final
 //! prepared request (signed, tampered with if the case says so) to
 //! [`Guard::send`], which judges it ([`policy`]), writes the ledger before a
 //! create leaves ([`ledger`]), paces it ([`pacing`]) and only then sends it.
 //! A case file cannot reach the network any other way on a live target.
 
-pub mod ledger;
-pub mod pacing;
-pub mod policy;
-pub mod record;
-pub mod sweep;
+pub(crate) mod ledger;
+pub(crate) mod pacing;
+pub(crate) mod policy;
+pub(crate) mod record;
+pub(crate) mod sweep;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use crate::case::{Call, Case};
-use crate::client::{CallOptions, Client, ClientError, Exchange, Prepared, Style};
+use crate::client::{CallOptions, Client, ClientError};
+use crate::wire::{Exchange, Prepared, Style};
 
-pub use ledger::{Entry, Ledger};
-pub use pacing::{Limits, Pacer};
-pub use policy::{Kind, Ownership, Refusal};
+pub use ledger::Entry;
+pub(crate) use ledger::Ledger;
+pub use pacing::Limits;
+pub(crate) use pacing::Pacer;
+pub use policy::Kind;
+pub(crate) use policy::{Ownership, Refusal};
 
 /// The 1x1 PNG the case files use as `Image`: on a live target it is
 /// replaced by the real face given with `--face-image`.
-pub const PLACEHOLDER_IMAGE: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+pub(crate) const PLACEHOLDER_IMAGE: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
 /// The user's choices for a live run.
 #[derive(Clone, Debug, Default)]
@@ -35,8 +39,9 @@ pub struct Options {
     pub allow_mutations: bool,
     /// A face image, Base64, for CreatePerson and CreateFace.
     pub face_image: Option<String>,
+    /// Rate, budget and retries.
     pub limits: Limits,
-    /// Where the ledger file goes (default [`Ledger::default_dir`]).
+    /// Where the ledger file goes (default: `$IAI_LEDGER_DIR`, else `iai-conformance` in the temporary folder).
     pub ledger_dir: Option<PathBuf>,
     /// `--record DIR`.
     pub record: Option<PathBuf>,
@@ -59,7 +64,7 @@ impl Options {
 }
 
 /// `1`, `true`, `yes`, `on`.
-pub fn truthy(v: &str) -> bool {
+pub(crate) fn truthy(v: &str) -> bool {
     matches!(
         v.trim().to_ascii_lowercase().as_str(),
         "1" | "true" | "yes" | "on"
@@ -105,7 +110,7 @@ impl Guard {
             .unwrap_or_else(Ledger::default_dir);
         Self {
             ownership: Ownership::Run {
-                prefix: format!("{}{run_id}-", policy::PREFIX),
+                prefix: format!("{}{run_id}-", crate::scope::PREFIX),
                 consent: options.allow_mutations,
             },
             ledger: Ledger::new(&dir, run_id),
@@ -124,47 +129,29 @@ impl Guard {
         }
     }
 
+    /// Whether the run may create, modify and delete (`--allow-mutations`).
     pub fn allows_mutations(&self) -> bool {
         matches!(self.ownership, Ownership::Run { consent: true, .. })
     }
 
+    /// Who owns what: the run's prefix and ledger, or the sweeper's age limit.
     pub fn ownership(&self) -> &Ownership {
         &self.ownership
     }
 
+    /// The ledger of what the run created.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
     }
 
+    /// The pacer: rate, budget and backoff.
     pub fn pacer(&self) -> &Pacer {
         &self.pacer
     }
 
-    /// Why `case` cannot run on a live target under these options, if so.
-    pub fn skip_reason(&self, case: &Case) -> Option<String> {
-        let spec = &case.spec;
-        let must_succeed = spec.setup.iter().chain(
-            spec.steps
-                .iter()
-                .filter(|c| c.expect.as_ref().is_some_and(|e| e.is_success())),
-        );
-        let mut mutates = false;
-        let mut creates_person = false;
-        for call in must_succeed {
-            mutates |= policy::effect(&call.action) != policy::Effect::Read;
-            creates_person |= needs_face(call);
-        }
-        if mutates && !self.allows_mutations() {
-            return Some(
-                "changes the account (its setup or steps create, modify or delete): pass --allow-mutations or IAI_ALLOW_MUTATIONS=1".into(),
-            );
-        }
-        if creates_person && self.face_image.is_none() {
-            return Some(
-                "creates a person, and CreatePerson on a live account needs a real face: pass --face-image PATH or IAI_FACE_IMAGE".into(),
-            );
-        }
-        None
+    /// Whether a real face was given for CreatePerson and CreateFace.
+    pub(crate) fn has_face_image(&self) -> bool {
+        self.face_image.is_some()
     }
 
     /// Puts the real face in place of the cases' placeholder image.
@@ -198,7 +185,7 @@ impl Guard {
         build: impl Fn(i64) -> Result<Prepared, ClientError>,
         budgeted: bool,
     ) -> Result<Exchange, SendError> {
-        let (reading, created) = self.ownership.judge(&build(crate::client::now())?)?;
+        let (reading, created) = self.ownership.judge(&build(crate::wire::now())?)?;
         if !created.is_empty() {
             self.ledger.record(&created)?;
         }
@@ -208,7 +195,7 @@ impl Guard {
         loop {
             attempt += 1;
             self.pacer.admit(budgeted).await?;
-            let request = build(crate::client::now())?;
+            let request = build(crate::wire::now())?;
             // What leaves is judged, not what was judged before the queue.
             self.ownership.judge(&request)?;
             match client.send(request).await {
@@ -260,7 +247,7 @@ impl Guard {
                 .call(client, action, json!({ key: entry.id }), false)
                 .await;
             match outcome {
-                Ok(x) => match error_code(&x.body) {
+                Ok(x) => match error_code(&x) {
                     None => settled.push(entry),
                     Some(code) if is_gone(&code) => settled.push(entry),
                     Some(code) => left.push((entry, code)),
@@ -278,20 +265,15 @@ impl Guard {
     }
 }
 
-fn needs_face(call: &Call) -> bool {
-    matches!(call.action.as_str(), "CreatePerson" | "CreateFace")
-}
-
 /// `Response.Error.Code`, when the body is an error envelope.
-pub fn error_code(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    v.pointer("/Response/Error/Code")
-        .and_then(Value::as_str)
+pub(crate) fn error_code(exchange: &Exchange) -> Option<String> {
+    crate::envelope::read(exchange.json())
+        .code()
         .map(str::to_string)
 }
 
 fn is_throttled(exchange: &Exchange) -> bool {
-    error_code(&exchange.body).as_deref() == Some("RequestLimitExceeded")
+    error_code(exchange).as_deref() == Some("RequestLimitExceeded")
 }
 
 /// Codes that mean "already gone".

@@ -21,6 +21,7 @@ pub struct Limits {
     pub attempts: u32,
     /// The first backoff; each next one doubles, up to `max_backoff`.
     pub base_backoff: Duration,
+    /// The longest backoff between retries.
     pub max_backoff: Duration,
 }
 

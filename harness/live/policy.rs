@@ -21,11 +21,9 @@
 
 use std::fmt;
 
-use crate::client::Prepared;
+use crate::scope::{PREFIX, created_at};
+use crate::wire::Prepared;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-
-/// Where every created group and person ID starts.
-pub const PREFIX: &str = "ct-";
 
 /// What a request does to the account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +35,7 @@ pub enum Effect {
 }
 
 /// Classifies an action by name; anything not known to only read is a write.
-pub fn effect(action: &str) -> Effect {
+pub(crate) fn effect(action: &str) -> Effect {
     const READS: &[&str] = &[
         "Get", "Search", "Verify", "Detect", "Compare", "Analyze", "Estimate",
     ];
@@ -76,7 +74,9 @@ fn is_target_key(key: &str) -> bool {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// A group (`GroupId`).
     Group,
+    /// A person (`PersonId`).
     Person,
 }
 
@@ -351,55 +351,8 @@ impl Ownership {
     }
 }
 
-/// A run id: its creation time (Unix seconds, base 36) and 6 random base-36
-/// characters, e.g. `t3k2x1a-q8z0mb`.
-pub fn new_run_id(now: i64) -> String {
-    let mut random = String::new();
-    let mut n: u64 = rand::random();
-    for _ in 0..6 {
-        random.push(base36_digit((n % 36) as u8));
-        n /= 36;
-    }
-    format!("{}-{random}", base36(now.max(0) as u64))
-}
-
-fn base36_digit(d: u8) -> char {
-    char::from_digit(u32::from(d), 36).expect("below 36")
-}
-
-fn base36(mut n: u64) -> String {
-    if n == 0 {
-        return "0".into();
-    }
-    let mut digits = Vec::new();
-    while n > 0 {
-        digits.push(base36_digit((n % 36) as u8));
-        n /= 36;
-    }
-    digits.iter().rev().collect()
-}
-
-/// The creation time (Unix seconds) of the run that made `id`, when `id`
-/// has the shape `ct-<base36 seconds>-<base36 random>-...`.
-pub fn created_at(id: &str) -> Option<i64> {
-    let rest = id.strip_prefix(PREFIX)?;
-    let mut parts = rest.splitn(3, '-');
-    let time = parts.next()?;
-    let random = parts.next()?;
-    let _ = parts.next()?;
-    let lower36 = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
-    };
-    if !lower36(time) || time.len() > 12 || !lower36(random) {
-        return None;
-    }
-    i64::from_str_radix(time, 36).ok()
-}
-
 /// Whether the sweeper may delete `id`: made by a run, older than the limit.
-pub fn sweepable(id: &str, now: i64, older_than: i64) -> Result<(), String> {
+pub(crate) fn sweepable(id: &str, now: i64, older_than: i64) -> Result<(), String> {
     let Some(at) = created_at(id) else {
         return Err(format!(
             "not made by a run (no {PREFIX}<time>-<random>- prefix)"
@@ -417,8 +370,9 @@ pub fn sweepable(id: &str, now: i64, older_than: i64) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{CallOptions, Client, Style};
+    use crate::client::{CallOptions, Client};
     use crate::sign::Credentials;
+    use crate::wire::Style;
     use serde_json::{Value, json};
 
     fn prepared(action: &str, params: Value, style: Style) -> Prepared {
@@ -539,7 +493,7 @@ mod tests {
 
     #[test]
     fn run_ids_carry_their_time() {
-        let id = new_run_id(1_700_000_000);
+        let id = crate::scope::mint_run_id(1_700_000_000);
         let person = format!("ct-{id}-3-2001");
         assert_eq!(created_at(&person), Some(1_700_000_000));
         assert!(sweepable(&person, 1_700_001_800, 1800).is_ok());
@@ -563,7 +517,7 @@ mod tests {
             now: 1_700_000_000 + 3600,
             older_than: 1800,
         };
-        let id = format!("ct-{}-1-p", new_run_id(1_700_000_000));
+        let id = format!("ct-{}-1-p", crate::scope::mint_run_id(1_700_000_000));
         assert!(
             sweep
                 .judge(&prepared(
@@ -591,7 +545,7 @@ mod tests {
                 ))
                 .is_err()
         );
-        let fresh = format!("ct-{}-1-p", new_run_id(1_700_000_000 + 3000));
+        let fresh = format!("ct-{}-1-p", crate::scope::mint_run_id(1_700_000_000 + 3000));
         assert!(
             sweep
                 .judge(&prepared(

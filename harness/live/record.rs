@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::client::{Exchange, Prepared};
+use crate::wire::{Exchange, Prepared};
 
 /// The file stem of a case's recording.
 fn stem(case: &str) -> String {
@@ -31,13 +31,13 @@ fn stem(case: &str) -> String {
 
 /// Writes recordings.
 #[derive(Debug)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     dir: PathBuf,
 }
 
 /// What a recording did to a case's file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recorded {
+pub(crate) enum Recorded {
     New,
     Unchanged,
     /// A `.snap.new` waits for `cargo insta review`.
@@ -45,14 +45,14 @@ pub enum Recorded {
 }
 
 impl Recorder {
-    pub fn new(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)?;
         Ok(Self { dir })
     }
 
     /// Writes one case's exchanges.
-    pub fn write(
+    pub(crate) fn write(
         &self,
         case: &str,
         description: &str,
@@ -86,13 +86,13 @@ fn contents(text: &str) -> &str {
 
 /// Answers calls from a recording.
 #[derive(Debug)]
-pub struct Replayer {
+pub(crate) struct Replayer {
     dir: PathBuf,
     cases: Mutex<HashMap<String, Vec<Value>>>,
 }
 
 impl Replayer {
-    pub fn open(dir: &Path) -> std::io::Result<Self> {
+    pub(crate) fn open(dir: &Path) -> std::io::Result<Self> {
         if !dir.is_dir() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
@@ -121,7 +121,7 @@ impl Replayer {
 
     /// The recorded answer to call `label` of `case`. `normalized` is the
     /// request as this run would record it; it must match the recording.
-    pub fn answer(
+    pub(crate) fn answer(
         &self,
         case: &str,
         label: &str,
@@ -143,17 +143,17 @@ impl Replayer {
         let response = &recorded["response"];
         let mut body = response["body"].clone();
         restore(&mut body, scope);
-        Ok(Exchange {
+        Ok(Exchange::new(
             request,
-            status: response["status"].as_u64().unwrap_or(200) as u16,
-            content_type: response["content_type"].as_str().map(str::to_string),
-            body: if body.is_null() {
+            response["status"].as_u64().unwrap_or(200) as u16,
+            response["content_type"].as_str().map(str::to_string),
+            if body.is_null() {
                 Vec::new()
             } else {
                 serde_json::to_vec(&body).expect("JSON values serialize")
             },
-            elapsed: std::time::Duration::ZERO,
-        })
+            std::time::Duration::ZERO,
+        ))
     }
 }
 

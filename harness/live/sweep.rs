@@ -26,9 +26,16 @@ pub struct Swept {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a sweep stopped.
 pub enum SweepError {
     #[error("{action} failed: {message}")]
-    List { action: String, message: String },
+    /// Listing the groups or persons failed.
+    List {
+        /// The listing action.
+        action: String,
+        /// Why it failed.
+        message: String,
+    },
 }
 
 async fn page(
@@ -52,7 +59,7 @@ async fn page(
             .call(client, action, params.clone(), false)
             .await
             .map_err(|e| fail(e.to_string()))?;
-        if let Some(code) = error_code(&x.body) {
+        if let Some(code) = error_code(&x) {
             return Err(fail(code));
         }
         let body: Value = serde_json::from_slice(&x.body).map_err(|e| fail(e.to_string()))?;
@@ -85,7 +92,7 @@ pub async fn sweep(
         let Some(group_id) = group["GroupId"].as_str() else {
             continue;
         };
-        if policy::created_at(group_id).is_none() {
+        if crate::scope::created_at(group_id).is_none() {
             continue; // not a run's: not even mentioned
         }
         if let Err(reason) = policy::sweepable(group_id, now, older_than) {
@@ -106,7 +113,7 @@ pub async fn sweep(
                 continue;
             };
             if let Err(reason) = policy::sweepable(person_id, now, older_than) {
-                if policy::created_at(person_id).is_none() {
+                if crate::scope::created_at(person_id).is_none() {
                     foreign.push(person_id.to_string());
                 }
                 swept.kept.push((person_id.to_string(), reason));
@@ -162,7 +169,7 @@ async fn delete(
         policy::Kind::Group => ("DeleteGroup", "GroupId"),
     };
     match guard.call(client, action, json!({ key: id }), false).await {
-        Ok(x) => match error_code(&x.body) {
+        Ok(x) => match error_code(&x) {
             Some(code) if !is_gone(&code) => swept.failed.push((id.to_string(), code)),
             _ => swept.deleted.push((kind, id.to_string())),
         },

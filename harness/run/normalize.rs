@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::client::Exchange;
+use crate::scope::collapse as scrub;
+use crate::wire::Exchange;
 
 /// Query and form parameters that vary per run or are secret.
 const VOLATILE_PARAMS: &[&str] = &["Signature", "Timestamp", "Nonce", "SecretId", "Token"];
@@ -19,10 +20,6 @@ const VOLATILE_HEADERS: &[&str] = &[
 ];
 /// Bodies longer than this are recorded by size only.
 const MAX_BODY: usize = 2048;
-
-fn scrub(text: &str, scope: &str) -> String {
-    crate::scope::collapse(text, scope)
-}
 
 fn scrub_value(value: &mut Value, scope: &str) {
     match value {
@@ -78,14 +75,16 @@ fn params(text: &str) -> Value {
     Value::Object(map)
 }
 
-fn body(bytes: &[u8], content_type: Option<&str>) -> Value {
+/// A body as a snapshot keeps it; `json` parses it (or gives the parse an
+/// exchange already made), asked only for a body short enough to keep.
+fn body(bytes: &[u8], content_type: Option<&str>, json: impl FnOnce() -> Option<Value>) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }
     if bytes.len() > MAX_BODY {
         return Value::String(format!("<{} bytes>", bytes.len()));
     }
-    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+    if let Some(v) = json() {
         return v;
     }
     let text = String::from_utf8_lossy(bytes);
@@ -96,7 +95,7 @@ fn body(bytes: &[u8], content_type: Option<&str>) -> Value {
 }
 
 /// One exchange, normalized; `label` says which call it was.
-pub fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
+pub(crate) fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
     let request = &exchange.request;
     let (path, query) = request
         .target
@@ -112,7 +111,9 @@ pub fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
         .header("authorization")
         .and_then(|a| crate::sign::verify::parse_authorization(a).ok())
         .map(|a| a.signed_headers.to_string());
-    let mut answer = body(&exchange.body, exchange.content_type.as_deref());
+    let mut answer = body(&exchange.body, exchange.content_type.as_deref(), || {
+        exchange.json().ok().cloned()
+    });
     if let Some(response) = answer.get_mut("Response").and_then(Value::as_object_mut)
         && response.contains_key("RequestId")
     {
@@ -127,7 +128,9 @@ pub fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
             "query": if query.is_empty() { Value::Null } else { params(query) },
             "headers": headers,
             "signed_headers": signed_headers,
-            "body": body(&request.body, request.header("content-type")),
+            "body": body(&request.body, request.header("content-type"), || {
+                serde_json::from_slice(&request.body).ok()
+            }),
         },
         "response": {
             "status": exchange.status,

@@ -1,8 +1,8 @@
 //! Changes made to a signed request before it leaves, and re-signing.
 
 use crate::case::Tamper;
-use crate::client::Prepared;
 use crate::sign::{Credentials, tc3, verify};
+use crate::wire::Prepared;
 
 fn is_json(request: &Prepared) -> bool {
     request
@@ -27,7 +27,7 @@ fn edit_pairs(text: &str, tamper: &Tamper) -> String {
     }
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", crate::client::encode(k), crate::client::encode(v)))
+        .map(|(k, v)| format!("{}={}", crate::wire::encode(k), crate::wire::encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
 use crate::case::TargetKind;
+use crate::client_target::{Adapter, AdapterError};
 use crate::sign::Credentials;
 
-/// A target as the user names it.
+/// A target as the user names it: a server the cases' requests go to, or
+/// a client library the harness serves.
 #[derive(Clone, Debug)]
 pub enum Target {
     /// The reference emulator, started in-process on loopback.
@@ -18,23 +18,34 @@ pub enum Target {
     /// no status, body or envelope counts as proof. `live` forces the live
     /// policy without even asking (`--target live`).
     Url {
+        /// The endpoint, without a trailing `/`.
         url: String,
+        /// The credentials requests are signed with.
         credentials: Credentials,
+        /// `X-TC-Region`, if the API needs one.
         region: Option<String>,
+        /// Whether the live policy applies whatever the URL proves (`--target live`).
         live: bool,
     },
+    /// A client library, through its adapter: the harness plays the
+    /// server (`client:rust`, `client:python-sdk`, `client:command:<cmd>`).
+    Client(Adapter),
 }
 
 /// The endpoint `--target live` uses unless `IAI_ENDPOINT` says otherwise.
 pub const LIVE_ENDPOINT: &str = "https://iai.tencentcloudapi.com";
 
 #[derive(Debug, thiserror::Error)]
+/// Why a target cannot be used.
 pub enum TargetError {
     #[error("cannot start the embedded emulator: {0}")]
+    /// The embedded emulator did not start.
     Emulator(std::io::Error),
     #[error("target URL {0:?}: expected http://HOST[:PORT] or https://HOST")]
+    /// Not an http(s) URL.
     BadUrl(String),
     #[error("{0}")]
+    /// Credentials are missing.
     Credentials(String),
     /// `--target live` without credentials: the live cases are skipped.
     #[error(
@@ -42,15 +53,35 @@ pub enum TargetError {
     )]
     NoCredentials(String),
     #[error("the control API of {url} failed: {message}")]
-    Control { url: String, message: String },
+    /// The emulator's control API refused or failed.
+    Control {
+        /// The control URL.
+        url: String,
+        /// What it answered.
+        message: String,
+    },
+    /// A `client:` target that cannot be used.
+    #[error(transparent)]
+    Adapter(#[from] AdapterError),
+    /// A session was asked of a client target, which has no server.
+    #[error("{0} is a client target: the harness plays the server")]
+    NotAServer(String),
+    /// The recording folder (`--record`, `--replay`) cannot be opened.
+    #[error("cannot open the recording folder: {0}")]
+    Recording(std::io::Error),
     /// Nothing answers at the target's address: no case can run.
     #[error("target {url} does not answer: {reason}")]
-    Unreachable { url: String, reason: String },
+    Unreachable {
+        /// The target's URL.
+        url: String,
+        /// Why it did not answer.
+        reason: String,
+    },
 }
 
 impl Target {
-    /// Parses `--target` / `IAI_TARGET`: `emulator`, `live` (the endpoint
-    /// in `IAI_ENDPOINT`, else [`LIVE_ENDPOINT`]), or a URL whose
+    /// Parses `--target` / `IAI_TARGET`: `emulator`, `client:<adapter>`,
+    /// `live` (the endpoint in `IAI_ENDPOINT`, else [`LIVE_ENDPOINT`]), or a URL whose
     /// credentials come from `TENCENTCLOUD_SECRET_ID`,
     /// `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SESSION_TOKEN` (optional)
     /// and `TENCENTCLOUD_REGION` (optional).
@@ -61,6 +92,9 @@ impl Target {
         let spec = spec.trim();
         if spec.is_empty() || spec == "emulator" {
             return Ok(Self::Emulator);
+        }
+        if let Some(adapter) = Adapter::from_spec(spec) {
+            return Ok(Self::Client(adapter?));
         }
         let get = |name: &str| env(name).filter(|v| !v.is_empty());
         let live = spec == "live";
@@ -100,87 +134,6 @@ impl Target {
     }
 }
 
-/// The emulator's control API, over HTTP (in-process or `serve`).
-#[derive(Clone, Debug)]
-pub(crate) struct Control {
-    pub(crate) base: String,
-    pub(crate) http: reqwest::Client,
-}
-
-impl Control {
-    async fn post(&self, path: &str, body: &Value) -> Result<Value, TargetError> {
-        let url = format!("{}{path}", self.base);
-        let fail = |message: String| TargetError::Control {
-            url: url.clone(),
-            message,
-        };
-        let response = self
-            .http
-            .post(&url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let status = response.status();
-        let text = response.text().await.map_err(|e| fail(e.to_string()))?;
-        if !status.is_success() {
-            return Err(fail(format!("HTTP {status}: {text}")));
-        }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    /// Injects a fault; the emulator answers `{"id": N}`.
-    pub(crate) async fn inject(&self, fault: &Value) -> Result<(), TargetError> {
-        self.post("/__emulator/faults", fault).await.map(|_| ())
-    }
-
-    pub(crate) async fn account(&self, state: &str) -> Result<(), TargetError> {
-        self.post("/__emulator/account", &json!({ "state": state }))
-            .await
-            .map(|_| ())
-    }
-
-    /// Whether `base` proves it is this project's emulator: it answers a
-    /// fresh nonce with the HMAC only a holder of `credentials`' secret key
-    /// that speaks the control API can give. The one request sent before the
-    /// target's kind is known: an unsigned GET of a path no Tencent endpoint
-    /// serves, which touches no data.
-    pub(crate) async fn prove(
-        base: &str,
-        http: &reqwest::Client,
-        credentials: &Credentials,
-    ) -> bool {
-        let nonce = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let Ok(url) = reqwest::Url::parse_with_params(
-            &format!("{base}/__emulator/challenge"),
-            [
-                ("secret_id", credentials.secret_id.as_str()),
-                ("nonce", nonce.as_str()),
-            ],
-        ) else {
-            return false;
-        };
-        let answer = async {
-            let response = http.get(url).send().await.ok()?;
-            if !response.status().is_success() {
-                return None;
-            }
-            let body: Value = response.json().await.ok()?;
-            body.get("proof")?.as_str().map(str::to_string)
-        };
-        match tokio::time::timeout(Duration::from_secs(5), answer).await {
-            Ok(Some(proof)) => {
-                crate::sign::check_emulator_proof(&credentials.secret_key, &nonce, &proof)
-            }
-            _ => false,
-        }
-    }
-}
-
 /// Opens (and closes) a TCP connection to the target's host and port, so a
 /// target that does not answer at all fails at once, before any case runs.
 /// Sends nothing.
@@ -215,6 +168,7 @@ pub(crate) async fn reachable(base: &str) -> Result<(), TargetError> {
 pub(crate) fn kind_of(target: &Target, proven: bool) -> TargetKind {
     match (target, proven) {
         (Target::Emulator, _) => TargetKind::Emulator,
+        (Target::Client(adapter), _) => adapter.kind(),
         (Target::Url { live: true, .. }, _) => TargetKind::Live,
         (Target::Url { .. }, true) => TargetKind::Serve,
         (Target::Url { .. }, false) => TargetKind::Live,

@@ -9,6 +9,7 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -35,12 +36,16 @@ impl fmt::Display for Secret {
 /// that must travel with them (`X-TC-Token` / `Token`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credentials {
+    /// The SecretId (not secret).
     pub secret_id: String,
+    /// The SecretKey.
     pub secret_key: Secret,
+    /// The session token of temporary credentials.
     pub token: Option<Secret>,
 }
 
 impl Credentials {
+    /// Permanent credentials: a SecretId and its SecretKey.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Self {
             secret_id: secret_id.into(),
@@ -49,6 +54,7 @@ impl Credentials {
         }
     }
 
+    /// The same credentials with a session token (temporary credentials).
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(Secret::new(token));
         self
@@ -86,6 +92,7 @@ pub struct KeyStore {
 }
 
 impl KeyStore {
+    /// A store of these credentials.
     pub fn new(credentials: impl IntoIterator<Item = Credentials>) -> Self {
         Self {
             by_id: credentials
@@ -95,11 +102,13 @@ impl KeyStore {
         }
     }
 
+    /// Adds (or replaces) the credentials of one SecretId.
     pub fn insert(&mut self, credentials: Credentials) {
         self.by_id
             .insert(credentials.secret_id.clone(), credentials);
     }
 
+    /// The credentials of `secret_id`, if known.
     pub fn get(&self, secret_id: &str) -> Option<&Credentials> {
         self.by_id.get(secret_id)
     }

@@ -13,7 +13,9 @@
 
 use super::{hmac_sha256, sha256_hex};
 
+/// The `Algorithm` of the `Authorization` header.
 pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
+/// The last element of the credential scope.
 pub const TERMINATOR: &str = "tc3_request";
 /// The literal whose hash stands in for the body when the client sends
 /// `X-TC-Content-SHA256: UNSIGNED-PAYLOAD`.
@@ -38,13 +40,16 @@ pub struct Tc3Request<'a> {
     /// The signed headers with the values sent; names in any case, any order.
     /// `content-type` and `host` are required.
     pub headers: &'a [(&'a str, &'a str)],
+    /// The body, or how it is left unsigned.
     pub payload: Payload<'a>,
 }
 
 /// Who signs and when.
 #[derive(Clone, Copy, Debug)]
 pub struct SigningParams<'a> {
+    /// The SecretId.
     pub secret_id: &'a str,
+    /// The SecretKey.
     pub secret_key: &'a str,
     /// The product in the credential scope: `iai` for Face Recognition.
     pub service: &'a str,
@@ -55,27 +60,43 @@ pub struct SigningParams<'a> {
 /// Every intermediate of one signature, in the order they are computed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tc3Stages {
+    /// Stage 1: the hex SHA-256 of the payload (or `UNSIGNED-PAYLOAD`).
     pub hashed_payload: String,
+    /// Stage 1: the canonical request.
     pub canonical_request: String,
+    /// Stage 2: the hex SHA-256 of the canonical request.
     pub hashed_canonical_request: String,
+    /// Stage 2: the UTC date of the timestamp, `YYYY-MM-DD`.
     pub date: String,
+    /// Stage 2: `date/service/tc3_request`.
     pub credential_scope: String,
+    /// Stage 2: the string to sign.
     pub string_to_sign: String,
+    /// Stage 3: `HMAC("TC3" + SecretKey, date)`.
     pub secret_date: [u8; 32],
+    /// Stage 3: `HMAC(secret_date, service)`.
     pub secret_service: [u8; 32],
+    /// Stage 3: `HMAC(secret_service, "tc3_request")`, the signing key.
     pub secret_signing: [u8; 32],
+    /// The signed header names, `;`-separated.
     pub signed_headers: String,
+    /// Stage 4: the hex HMAC of the string to sign.
     pub signature: String,
+    /// Stage 5: the `Authorization` header.
     pub authorization: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a request cannot be signed.
 pub enum SignError {
     #[error("signed headers must include content-type and host, got {0:?}")]
+    /// The signed headers lack `content-type` or `host`.
     MissingRequiredHeader(String),
     #[error("signed header {0:?} appears twice")]
+    /// A header is named twice.
     DuplicateHeader(String),
     #[error("timestamp {0} has no calendar date")]
+    /// The timestamp has no calendar date.
     TimestampOutOfRange(i64),
 }
 
@@ -280,6 +301,30 @@ pub fn authorization(
 }
 
 /// Runs every stage and returns all intermediates.
+///
+/// ```
+/// use iai_conformance::sign::tc3::{self, Payload, SigningParams, Tc3Request};
+///
+/// let stages = tc3::sign(
+///     &Tc3Request {
+///         method: "POST",
+///         query: "",
+///         headers: &[("content-type", "application/json"), ("host", "iai.tencentcloudapi.com")],
+///         payload: Payload::Signed(br#"{"PersonId":"3001"}"#),
+///     },
+///     &SigningParams {
+///         secret_id: "AKIDexample",
+///         secret_key: "example-key",
+///         service: "iai",
+///         timestamp: 1_700_000_000,
+///     },
+/// )
+/// .expect("content-type and host are signed");
+/// assert_eq!(stages.credential_scope, "2023-11-14/iai/tc3_request");
+/// assert!(stages.authorization.starts_with(
+///     "TC3-HMAC-SHA256 Credential=AKIDexample/2023-11-14/iai/tc3_request, SignedHeaders=content-type;host, Signature="
+/// ));
+/// ```
 pub fn sign(request: &Tc3Request<'_>, params: &SigningParams<'_>) -> Result<Tc3Stages, SignError> {
     let headers = sorted_headers(request.headers)?;
     let hashed_payload = hashed_payload(request.payload);

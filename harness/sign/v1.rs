@@ -13,7 +13,9 @@ use hmac::{Hmac, KeyInit, Mac};
 /// The v1 digest, chosen by the `SignatureMethod` parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum V1Method {
+    /// `HmacSHA1`, the default when `SignatureMethod` is absent.
     HmacSha1,
+    /// `HmacSHA256`.
     HmacSha256,
 }
 
@@ -27,6 +29,7 @@ impl V1Method {
         }
     }
 
+    /// The `SignatureMethod` value.
     pub fn param_value(self) -> &'static str {
         match self {
             Self::HmacSha1 => "HmacSHA1",
@@ -38,7 +41,9 @@ impl V1Method {
 /// Every intermediate of one v1 signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct V1Stages {
+    /// The sorted, unencoded `key=value&...` string.
     pub request_string: String,
+    /// `METHOD` + host + path + `?` + the request string.
     pub string_to_sign: String,
     /// Base64, before URL-encoding.
     pub signature: String,

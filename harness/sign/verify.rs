@@ -21,22 +21,31 @@ use super::{Credentials, KeyStore, constant_time_eq};
 pub const MAX_SKEW_SECONDS: i64 = 300;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a request does not authenticate; [`AuthError::code`] is the cloud's code for it.
 pub enum AuthError {
     #[error("invalid authorization: {0}")]
+    /// `AuthFailure.InvalidAuthorization`: the signature cannot be read.
     InvalidAuthorization(String),
     #[error("secret id {0:?} not found")]
+    /// `AuthFailure.SecretIdNotFound`.
     SecretIdNotFound(String),
     #[error(
         "signature expired: timestamp {timestamp} is {skew} s away from the server clock (limit {limit} s)"
     )]
+    /// `AuthFailure.SignatureExpire`: the timestamp is too far from the clock.
     SignatureExpire {
+        /// The request's timestamp.
         timestamp: i64,
+        /// Its distance from the server clock, seconds.
         skew: i64,
+        /// The largest distance allowed, seconds.
         limit: i64,
     },
     #[error("signature mismatch: {0}")]
+    /// `AuthFailure.SignatureFailure`: the signature differs.
     SignatureFailure(String),
     #[error("token failure: {0}")]
+    /// `AuthFailure.TokenFailure`: the session token is wrong.
     TokenFailure(String),
 }
 
@@ -73,6 +82,7 @@ pub struct VerifyPolicy<'a> {
 }
 
 impl<'a> VerifyPolicy<'a> {
+    /// The policy at `now` (Unix seconds) for `service`.
     pub fn new(now: i64, service: &'a str) -> Self {
         Self {
             now,
@@ -87,7 +97,9 @@ impl<'a> VerifyPolicy<'a> {
 /// What a successful verification established.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verified {
+    /// The SecretId that signed.
     pub secret_id: String,
+    /// The request's timestamp.
     pub timestamp: i64,
     /// The signed-header list (TC3) the client chose; empty for v1.
     pub signed_headers: Vec<String>,
@@ -96,10 +108,15 @@ pub struct Verified {
 /// The parsed `Authorization` header of a TC3 request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Authorization<'a> {
+    /// The SecretId of the credential.
     pub secret_id: &'a str,
+    /// The date of the credential scope.
     pub date: &'a str,
+    /// The service of the credential scope.
     pub service: &'a str,
+    /// `SignedHeaders`, as sent.
     pub signed_headers: &'a str,
+    /// `Signature`, as sent.
     pub signature: &'a str,
 }
 
@@ -162,10 +179,13 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> 
 /// A TC3 request as it arrived.
 #[derive(Clone, Copy, Debug)]
 pub struct ReceivedTc3<'a> {
+    /// The HTTP method.
     pub method: &'a str,
     /// The raw query string, without `?`.
     pub query: &'a str,
+    /// The headers as received.
     pub headers: &'a HeaderMap,
+    /// The body as received.
     pub body: &'a [u8],
 }
 
@@ -194,6 +214,30 @@ fn first_label(host: &str) -> &str {
 }
 
 /// Verifies a TC3-HMAC-SHA256 request against the known keys.
+///
+/// ```
+/// use http::HeaderMap;
+/// use iai_conformance::sign::verify::{ReceivedTc3, verify_tc3};
+/// use iai_conformance::sign::{Credentials, KeyStore, VerifyPolicy};
+/// use iai_conformance::{CallOptions, Client, Style};
+///
+/// let credentials = Credentials::new("AKIDexample", "example-key");
+/// let client = Client::new("https://iai.tencentcloudapi.com", credentials.clone(), None).unwrap();
+/// let params = serde_json::json!({ "PersonId": "3001" });
+/// let request = client
+///     .prepare("DeletePerson", params.as_object().unwrap(), &CallOptions::new(Style::Tc3PostJson, 1_700_000_000))
+///     .unwrap();
+/// let mut headers = HeaderMap::new();
+/// for (name, value) in &request.headers {
+///     headers.insert(http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+/// }
+/// let received = ReceivedTc3 { method: "POST", query: "", headers: &headers, body: &request.body };
+/// let keys = KeyStore::new([credentials]);
+/// // on time: it verifies; ten minutes later: the code the cloud answers
+/// assert!(verify_tc3(&received, &keys, &VerifyPolicy::new(1_700_000_000, "iai")).is_ok());
+/// let late = verify_tc3(&received, &keys, &VerifyPolicy::new(1_700_000_600, "iai")).unwrap_err();
+/// assert_eq!(late.code(), "AuthFailure.SignatureExpire");
+/// ```
 pub fn verify_tc3(
     request: &ReceivedTc3<'_>,
     keys: &KeyStore,
@@ -311,9 +355,13 @@ pub fn verify_tc3(
 /// body), URL-decoded.
 #[derive(Clone, Copy, Debug)]
 pub struct ReceivedV1<'a> {
+    /// The HTTP method.
     pub method: &'a str,
+    /// The `Host` header.
     pub host: &'a str,
+    /// The path, `/`.
     pub path: &'a str,
+    /// The parameters, from the query or the form body.
     pub params: &'a [(String, String)],
 }
 

@@ -6,8 +6,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use iai_conformance::api::spec::{GENERATED, Spec};
-use iai_conformance::api::tccli::{self, Packages};
+use iai_conformance::{
+    GENERATED_CATALOG as GENERATED, Spec, TencentPackages as Packages, catalog_changes,
+};
 
 const REFRESH: &str = ".ci/fetch-tencent && cargo run --release -- derive --tencent .tencent";
 
@@ -35,7 +36,7 @@ fn the_committed_catalog_is_what_tencents_packages_say() {
     );
     let fresh = packages.derive().unwrap_or_else(|e| panic!("{e}"));
     let committed = Spec::get();
-    let changes = tccli::changes(committed, &fresh);
+    let changes = catalog_changes(committed, &fresh);
     assert!(
         changes.is_empty(),
         "Tencent's description differs from harness/api/generated/iai.json in {} ways; review, then refresh with `{REFRESH}`:\n{}",

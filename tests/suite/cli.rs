@@ -204,7 +204,7 @@ fn path_with_python3(python: &Path) -> PathBuf {
 
 #[test]
 fn the_python_sdk_on_path_alone_is_found_and_named() {
-    let python = match iai_conformance::client_target::python_sdk() {
+    let python = match iai_conformance::python_sdk() {
         Ok(found) => found.python,
         Err(why) => {
             use std::io::Write;

@@ -2,10 +2,10 @@
 //! uses only the public API (start, URL and credentials, seed, inject a
 //! fault, stop), as a user's `#[tokio::test]` would.
 
-use iai_conformance::client::{CallOptions, Client, Style, now};
 use iai_conformance::emulator::{Config, ControlError, Emulator, FaultSpec};
 use iai_conformance::envelope::{self, Outcome};
 use iai_conformance::sign::Credentials;
+use iai_conformance::{CallOptions, Client, Style, now};
 use serde_json::json;
 
 /// The "code under test": an application function that deletes a user's

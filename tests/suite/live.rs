@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use iai_conformance::client::{CallOptions, Client, Style, now};
 use iai_conformance::sign::Credentials;
+use iai_conformance::{CallOptions, Client, Style, now};
 use serde_json::{Value, json};
 
 const SECRET_ID: &str = "AKIDliveSuiteFakeId0123456789abcdef";

@@ -12,9 +12,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
 use serde_json::{Map, Value, json};
 
-use iai_conformance::client::{CallOptions, Client, Style, now};
 use iai_conformance::envelope::{self, Outcome};
-use iai_conformance::run::{Session, Target};
+use iai_conformance::{CallOptions, Client, Style, now};
+use iai_conformance::{Session, Target};
 
 struct Fixture {
     runtime: tokio::runtime::Runtime,
@@ -107,7 +107,7 @@ fn illegal_char() -> impl Strategy<Value = char> {
             ' ', '/', '+', '=', '.', '?', '\'', '"', '\\', '\t', '\n', '~', '*'
         ]),
         any::<char>().prop_filter("outside the ID set", |c| {
-            !iai_conformance::api::validate::is_id_char(*c) && *c != '\0'
+            !iai_conformance::is_id_char(*c) && *c != '\0'
         }),
     ]
 }

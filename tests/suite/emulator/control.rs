@@ -179,9 +179,9 @@ async fn fault_latency_and_count_are_bounded() {
         .prepare(
             "GetGroupList",
             &super::obj(json!({})),
-            &iai_conformance::client::CallOptions::new(
-                iai_conformance::client::Style::Tc3PostJson,
-                iai_conformance::client::now(),
+            &iai_conformance::CallOptions::new(
+                iai_conformance::Style::Tc3PostJson,
+                iai_conformance::now(),
             ),
         )
         .unwrap();

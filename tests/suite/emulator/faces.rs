@@ -15,13 +15,13 @@ fn png(identity: &str, n: usize) -> String {
     base64::engine::general_purpose::STANDARD.encode(faces::make_png(identity, n, 8, 8).unwrap())
 }
 
-async fn ok(c: &iai_conformance::client::Client, action: &str, params: Value) -> super::Envelope {
+async fn ok(c: &iai_conformance::Client, action: &str, params: Value) -> super::Envelope {
     let e = call(c, action, params).await;
     assert_eq!(code(&e), "", "{action}");
     e
 }
 
-async fn library(c: &iai_conformance::client::Client) {
+async fn library(c: &iai_conformance::Client) {
     ok(
         c,
         "CreateGroup",

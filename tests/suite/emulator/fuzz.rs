@@ -1,9 +1,9 @@
 //! Arbitrary requests, signed and unsigned: every answer is a valid
 //! envelope (`envelope::check`).
 
-use iai_conformance::client::{CallOptions, Client, Style, now};
 use iai_conformance::emulator::{Config, Emulator};
 use iai_conformance::envelope;
+use iai_conformance::{CallOptions, Client, Style, now};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -69,7 +69,7 @@ fn action() -> impl Strategy<Value = String> {
     prop_oneof![
         // every library action the catalog knows, plus one the emulator does not cover
         prop::sample::select(
-            iai_conformance::api::Catalog::get()
+            iai_conformance::Catalog::get()
                 .actions()
                 .iter()
                 .map(|a| a.name.clone())

@@ -9,10 +9,10 @@ mod process;
 mod protocol;
 mod transport;
 
-use iai_conformance::api::shape;
-use iai_conformance::client::{CallOptions, Client, Exchange, Style, now};
+use iai_conformance::check_output_fields;
 use iai_conformance::emulator::{Config, Emulator};
 use iai_conformance::envelope::{self, Envelope, Outcome};
+use iai_conformance::{CallOptions, Client, Exchange, Style, now};
 use serde_json::{Map, Value, json};
 
 /// A 1x1 PNG, Base64.
@@ -60,7 +60,7 @@ pub(crate) async fn call_style(c: &Client, style: Style, action: &str, params: V
     let answer = checked(&x);
     // Every success the suite sees is type-checked against the catalog.
     if let Outcome::Success(fields) = &answer.outcome {
-        let wrong = shape::check_fields(action, fields);
+        let wrong = check_output_fields(action, fields);
         assert!(wrong.is_empty(), "{action}: {wrong:#?}");
     }
     answer

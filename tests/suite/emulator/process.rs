@@ -54,7 +54,7 @@ fn serve(extra: &[&str]) -> Served {
 /// A Python with the official SDK, found as `client:python-sdk` finds it
 /// (`$IAI_PYTHON`, `.venv-sdk/` here, `python3` on PATH).
 fn python() -> Result<PathBuf, String> {
-    iai_conformance::client_target::python_sdk()
+    iai_conformance::python_sdk()
         .map(|found| found.python)
         .map_err(|e| e.to_string())
 }

@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use iai_conformance::client::{CallOptions, Style, now};
+use iai_conformance::{CallOptions, Style, now};
 use serde_json::json;
 
 use super::{call, checked, code, obj, start};

@@ -355,7 +355,7 @@ async fn serve_at_ulimit_1024_answers_past_1100_silent_connections() {
             silent.push(s);
         }
     }
-    let client = iai_conformance::client::Client::new(
+    let client = iai_conformance::Client::new(
         &url,
         iai_conformance::sign::Credentials::new("AKIDulimit", "ulimitkey"),
         None,
@@ -366,9 +366,9 @@ async fn serve_at_ulimit_1024_answers_past_1100_silent_connections() {
         client.call(
             "GetGroupList",
             &super::obj(json!({})),
-            &iai_conformance::client::CallOptions::new(
-                iai_conformance::client::Style::Tc3PostJson,
-                iai_conformance::client::now(),
+            &iai_conformance::CallOptions::new(
+                iai_conformance::Style::Tc3PostJson,
+                iai_conformance::now(),
             ),
         ),
     )

@@ -8,10 +8,10 @@ use serde_json::{Map, Value};
 use wiremock::Request;
 
 use crate::api;
-use crate::client::flatten;
 use crate::envelope::Mismatch;
 use crate::sign::verify::{self, ReceivedTc3, ReceivedV1, VerifyPolicy};
 use crate::sign::{Credentials, KeyStore};
+use crate::wire::flatten;
 
 /// What the client was asked to do.
 pub(crate) struct Asked<'a> {

@@ -1,0 +1,311 @@
+//! The server runner: runs cases (setup, steps, teardown) concurrently on
+//! one [`Session`] with run-scoped IDs, injects faults through the
+//! emulator's control API, and checks every exchange.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::sync::RwLock;
+
+use super::normalize;
+use super::session::{Session, control_error};
+use crate::api::Catalog;
+use crate::case::{Call, Case, Expect, TargetKind};
+use crate::check;
+use crate::emulator::FaultSpec;
+use crate::envelope::Mismatch;
+use crate::live::{self, Guard, policy};
+use crate::results::{CaseResult, Verdict};
+use crate::scope;
+
+/// Runs cases against one session.
+pub(crate) struct Runner {
+    pub(super) session: Session,
+    pub(super) run_id: String,
+    catalog: &'static Catalog,
+    /// RequestId → the case that saw it, to prove uniqueness across the run.
+    seen: Mutex<HashMap<String, String>>,
+    /// Cases with unscoped faults run alone (write), the others together (read).
+    exclusive: RwLock<()>,
+    /// On a live target: the policy every request passes.
+    pub(super) guard: Option<Guard>,
+    recorder: Option<live::record::Recorder>,
+    pub(super) replayer: Option<live::record::Replayer>,
+}
+
+impl Runner {
+    /// A runner; on a live target `options` set the live policy, and
+    /// `record`/`replay` apply to any target.
+    pub(crate) fn with_options(session: Session, options: &live::Options) -> std::io::Result<Self> {
+        // The run id carries its creation time, so `sweep` can tell its age.
+        let run_id = scope::mint_run_id(crate::wire::now());
+        let guard = (session.kind == TargetKind::Live).then(|| Guard::for_run(&run_id, options));
+        let recorder = options
+            .record
+            .as_ref()
+            .map(live::record::Recorder::new)
+            .transpose()?;
+        let replayer = options
+            .replay
+            .as_deref()
+            .map(live::record::Replayer::open)
+            .transpose()?;
+        Ok(Self {
+            session,
+            run_id,
+            catalog: Catalog::get(),
+            seen: Mutex::new(HashMap::new()),
+            exclusive: RwLock::new(()),
+            guard,
+            recorder,
+            replayer,
+        })
+    }
+
+    /// The run id (`<base36 seconds>-<random>`); every ID the run creates
+    /// starts with `ct-<run id>-`.
+    pub(crate) fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// The live guard, on a live target.
+    pub(crate) fn guard(&self) -> Option<&Guard> {
+        self.guard.as_ref()
+    }
+
+    /// Deletes everything this run created (live targets; a no-op
+    /// elsewhere). Returns what is left, with the reason.
+    pub(crate) async fn cleanup(&self) -> Vec<(live::Entry, String)> {
+        match (&self.guard, &self.replayer) {
+            (Some(guard), None) => guard.cleanup(&self.session.client).await,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The session the cases run on.
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The session back, once every case has ended.
+    pub(crate) fn into_session(self) -> Session {
+        self.session
+    }
+
+    /// The prefix that `{{run}}` becomes in case `index`: unique per run and case,
+    /// a valid PersonId/GroupId fragment.
+    pub(crate) fn scope(&self, index: usize) -> String {
+        scope::case_scope(&self.run_id, index)
+    }
+
+    /// Runs one case; `index` makes its IDs unique in the run.
+    pub(crate) async fn run_case(&self, index: usize, case: &Case) -> CaseResult {
+        let started = Instant::now();
+        let kind = self.session.kind;
+        let mut result = CaseResult::new(case);
+        if let Some(reason) = case.unreachable() {
+            result.verdict = Verdict::Unreachable(reason.to_string());
+            return result;
+        }
+        if !case.applies_to(kind) {
+            result.verdict =
+                Verdict::Skipped(format!("does not apply to a {} target", kind.as_str()));
+            return result;
+        }
+        if case.needs_control() && self.session.control.is_none() {
+            result.verdict =
+                Verdict::Skipped("needs fault injection (the emulator's control API)".into());
+            return result;
+        }
+        if let Some(reason) = self.guard.as_ref().and_then(|g| live_skip(g, case)) {
+            result.verdict = Verdict::Skipped(reason);
+            return result;
+        }
+        let exclusive = needs_exclusive(case);
+        let _shared;
+        let _alone;
+        if exclusive {
+            _alone = self.exclusive.write().await;
+        } else {
+            _shared = self.exclusive.read().await;
+        }
+        let scope = self.scope(index);
+        let scoped = case.spec.scoped(&scope);
+        let mut trail = Vec::new();
+        let mut setup_ok = true;
+        for (i, call) in scoped.setup.iter().enumerate() {
+            let expect = call.expect.clone().unwrap_or_else(Expect::success);
+            let label = format!("setup[{i}] {}", call.action);
+            if !self
+                .call(&label, call, &expect, &scope, &mut result, &mut trail)
+                .await
+            {
+                setup_ok = false;
+                break;
+            }
+        }
+        if setup_ok {
+            for (i, call) in scoped.steps.iter().enumerate() {
+                let expect = call.expect.clone().unwrap_or_else(Expect::success);
+                let label = format!("step[{i}] {}", call.action);
+                self.call(&label, call, &expect, &scope, &mut result, &mut trail)
+                    .await;
+            }
+        }
+        for (i, call) in scoped.teardown.iter().enumerate() {
+            let label = format!("teardown[{i}] {}", call.action);
+            if let Ok(exchange) = self.send(call, &scope, &result.name, &label).await {
+                trail.push(normalize::exchange(&label, &exchange, &scope));
+            }
+        }
+        if let Some(recorder) = &self.recorder
+            && !trail.is_empty()
+            && let Err(e) = recorder.write(&result.name, &result.description, &trail)
+        {
+            result.mismatches.push(Mismatch::new(
+                "record",
+                "the recording written",
+                e.to_string(),
+            ));
+        }
+        result.conclude(case, kind, started)
+    }
+
+    /// Makes one call and checks it; false when it did not meet `expect`.
+    async fn call(
+        &self,
+        label: &str,
+        call: &Call,
+        expect: &Expect,
+        scope: &str,
+        result: &mut CaseResult,
+        trail: &mut Vec<Value>,
+    ) -> bool {
+        let before = result.mismatches.len();
+        let is_step = label.starts_with("step");
+        if let Some(fault) = &call.fault {
+            let control = self.session.control.as_ref().expect("checked before");
+            // One hit, scoped to the call's action and person.
+            let spec = FaultSpec {
+                code: fault.code.clone(),
+                action: Some(call.action.clone()),
+                person_id: call
+                    .params
+                    .get("PersonId")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                count: Some(1),
+                probability: None,
+                latency_ms: fault.latency_ms,
+                message: fault.message.clone(),
+            };
+            if let Err(e) = control.inject(&spec).await {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: fault injection"),
+                    "the fault accepted",
+                    control_error(self.session.url(), e).to_string(),
+                ));
+                return false;
+            }
+        }
+        let exchange = match self.send(call, scope, &result.name, label).await {
+            Ok(exchange) => exchange,
+            Err(Failure::Refused(e)) => {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: live policy"),
+                    "a request this run may send",
+                    e,
+                ));
+                return false;
+            }
+            Err(Failure::Transport(e)) => {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: transport"),
+                    "an answer",
+                    e,
+                ));
+                return false;
+            }
+        };
+        let normalized = normalize::exchange(label, &exchange, scope);
+        let checked = check::exchange(
+            &call.action,
+            &exchange,
+            expect,
+            self.session.kind,
+            self.catalog,
+        );
+        if let Some(id) = &checked.request_id {
+            let mut seen = self.seen.lock().expect("not poisoned");
+            if let Some(other) = seen.insert(id.clone(), result.name.clone()) {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: Response.RequestId"),
+                    "unique across the run",
+                    format!("{id} also answered a call of {other}"),
+                ));
+            }
+            result.request_ids.push(id.clone());
+        }
+        result
+            .mismatches
+            .extend(checked.mismatches.into_iter().map(|m| Mismatch {
+                field: format!("{label}: {}", m.field),
+                ..m
+            }));
+        if is_step {
+            result.observed.push((label.to_string(), checked.observed));
+            result.exchanges.push(normalized.clone());
+        }
+        trail.push(normalized);
+        result.mismatches.len() == before
+    }
+}
+
+/// Why a call got no answer.
+pub(super) enum Failure {
+    /// Not sent: the live policy, the budget or the ledger said no.
+    Refused(String),
+    /// Sent, or meant to be, and no answer came.
+    Transport(String),
+}
+
+/// A case whose fault cannot be scoped to its own PersonId would disturb
+/// the cases running beside it: it runs alone.
+fn needs_exclusive(case: &Case) -> bool {
+    case.spec
+        .setup
+        .iter()
+        .chain(&case.spec.steps)
+        .any(|c| c.fault.is_some() && !c.params.get("PersonId").is_some_and(Value::is_string))
+}
+
+/// Why `case` cannot run on a live target under the guard's options, if
+/// so: its setup, or a step that must succeed, changes the account without
+/// consent, or creates a person without a real face.
+fn live_skip(guard: &Guard, case: &Case) -> Option<String> {
+    let spec = &case.spec;
+    let must_succeed = spec.setup.iter().chain(
+        spec.steps
+            .iter()
+            .filter(|c| c.expect.as_ref().is_some_and(|e| e.is_success())),
+    );
+    let mut mutates = false;
+    let mut creates_person = false;
+    for call in must_succeed {
+        mutates |= policy::effect(&call.action) != policy::Effect::Read;
+        creates_person |= matches!(call.action.as_str(), "CreatePerson" | "CreateFace");
+    }
+    if mutates && !guard.allows_mutations() {
+        return Some(
+            "changes the account (its setup or steps create, modify or delete): pass --allow-mutations or IAI_ALLOW_MUTATIONS=1".into(),
+        );
+    }
+    if creates_person && !guard.has_face_image() {
+        return Some(
+            "creates a person, and CreatePerson on a live account needs a real face: pass --face-image PATH or IAI_FACE_IMAGE".into(),
+        );
+    }
+    None
+}
