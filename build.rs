@@ -20,7 +20,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    // Read when the script runs, not when it was compiled: one compiled
+    // script may serve another checkout sharing the target directory.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("cases");
     println!("cargo::rerun-if-changed=cases");
     let mut found = Vec::new();
     files(&root, &mut found);

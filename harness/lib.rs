@@ -103,6 +103,7 @@ pub use client_target::{
 };
 pub use live::sweep::{SweepError, Swept, sweep};
 pub use live::{Entry, Guard, Kind as EntryKind, Limits, Options as LiveOptions, read_face_image};
+pub use report::progress::Stderr as Progress;
 pub use report::{Counts, Report};
 pub use results::{CaseResult, ClientRecord, Verdict};
 pub use run::{LIVE_ENDPOINT, Run, Session, Target, TargetError};

@@ -47,6 +47,12 @@ pub(crate) struct RunArgs {
     /// How many cases run at once (at least 1).
     #[arg(long, default_value_t = 64, value_parser = at_least_one)]
     concurrency: usize,
+    /// Also list every case as it ended, unreachable codes included.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Measure the loopback floor and print the run's time against it.
+    #[arg(long)]
+    bench: bool,
     #[command(flatten)]
     live: LiveArgs,
 }
@@ -198,12 +204,19 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let human = args.format == Format::Human && args.out.is_none();
+    // On standard error: a bar on a terminal, plain lines now and then
+    // elsewhere; failures as they happen when the report goes elsewhere.
+    let progress = Arc::new(iai_conformance::Progress::new(cases.len(), !human));
     let report = runtime.block_on(async {
         // From here on Ctrl-C and SIGTERM end the run with a word and cleanup.
         let stop = Stop::listen();
         let start = async {
             let run = Run::start(&target, &options).await?;
-            let floor = run.round_trip(64).await;
+            let floor = if args.bench {
+                run.round_trip(64).await
+            } else {
+                None
+            };
             anyhow::Ok((run, floor))
         };
         let (run, floor) = tokio::select! {
@@ -228,15 +241,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let started = Instant::now();
         let mut task = tokio::spawn({
             let run = Arc::clone(&run);
+            let progress = Arc::clone(&progress);
             async move {
-                run.run_all(cases, args.concurrency, move |r| {
-                    if human {
-                        println!("{}", r.progress_line());
-                    } else if r.verdict.is_failure() {
-                        eprintln!("{}", r.progress_line());
-                    }
-                })
-                .await
+                run.run_all(cases, args.concurrency, move |r| progress.case_done(r))
+                    .await
             }
         });
         // The ledger is emptied however the run ends: done, failed,
@@ -249,6 +257,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 None
             }
         };
+        progress.finish();
         if ended.is_none() {
             task.abort();
             let _ = (&mut task).await;
@@ -283,7 +292,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let text = match args.format {
-        Format::Human => report.human(),
+        Format::Human => report.human(args.verbose),
         Format::Json => report.json(),
         Format::Junit => report.junit(),
         Format::Markdown => report.markdown(),

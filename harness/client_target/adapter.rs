@@ -63,6 +63,7 @@ pub enum AdapterError {
     #[error("{0}")]
     /// No Python with the official SDK was found.
     NoPythonSdk(String),
+    /// The first word of a `client:command:` names nothing `sh` can run.
     #[error(
         "client:command: {0:?} is not a command here (no such file, not executable, or not on PATH)"
     )]
@@ -198,7 +199,7 @@ impl PythonSource {
 /// A Python interpreter that imports the official SDK.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundPython {
-    /// The interpreter.
+    /// The interpreter to run (as found: `python3` when it came from PATH).
     pub python: PathBuf,
     /// Where it was found.
     pub source: PythonSource,

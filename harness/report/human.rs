@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use crate::results::CaseResult;
+use crate::results::{CaseResult, Verdict};
 
 impl CaseResult {
     /// One progress line for the human format: the verdict and the name,
@@ -24,9 +24,24 @@ pub(crate) fn progress_line(result: &CaseResult) -> String {
     line
 }
 
-/// The human summary, after the progress lines.
-pub(crate) fn human(report: &Report) -> String {
+/// The human report: broken files, each failure with its mismatches, the
+/// skipped cases grouped by their reason, then one summary line. With
+/// `verbose`, first a line for every case (passed, failed as expected with
+/// the reason, unreachable with the reason, ...).
+pub(crate) fn human(report: &Report, verbose: bool) -> String {
     let mut out = String::new();
+    if verbose {
+        for r in &report.results {
+            let _ = write!(out, "{:<24} {}", r.verdict.label(), r.name);
+            match &r.verdict {
+                Verdict::ExpectedFailure(why) | Verdict::Unreachable(why) => {
+                    let _ = write!(out, ": {why}");
+                }
+                _ => {}
+            }
+            out.push('\n');
+        }
+    }
     for e in &report.load_errors {
         let _ = writeln!(out, "BROKEN FILE {}: {}", e.file.display(), e.message);
     }
@@ -38,8 +53,31 @@ pub(crate) fn human(report: &Report) -> String {
     if !failures.is_empty() {
         let _ = writeln!(out, "\nfailures:");
         for r in &failures {
-            let _ = writeln!(out, "{}  ({}; {})", r.name, r.file, r.source.reference);
+            let _ = writeln!(
+                out,
+                "{} {}  ({}; {})",
+                r.verdict.label(),
+                r.name,
+                r.file,
+                r.source.reference
+            );
             out.push_str(&r.failure_text());
+        }
+    }
+    // Skipped cases by reason, in the order the reasons first appear.
+    let mut skipped: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in &report.results {
+        if let Verdict::Skipped(why) = &r.verdict {
+            match skipped.iter_mut().find(|(w, _)| *w == why.as_str()) {
+                Some((_, names)) => names.push(&r.name),
+                None => skipped.push((why, vec![&r.name])),
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\nskipped:");
+        for (why, names) in &skipped {
+            let _ = writeln!(out, "  {} ({}): {}", why, names.len(), names.join(", "));
         }
     }
     let c = report.counts();
@@ -87,13 +125,13 @@ mod tests {
 
     #[test]
     fn the_summary_lists_broken_files_failures_and_counts() {
-        let text = human(&fixture::report());
+        let text = human(&fixture::report(), false);
         assert!(
             text.starts_with("BROKEN FILE broken/file.toml: unknown field `sucess` at line 6\n")
         );
         let failures = text.split("\nfailures:\n").nth(1).expect("a failures list");
         assert!(failures.contains(
-            "delete_person::error_codes::InvalidParameterValue.PersonIdNotExist  (delete_person/error_codes/InvalidParameterValue.PersonIdNotExist.toml;"
+            "FAILED delete_person::error_codes::InvalidParameterValue.PersonIdNotExist  (delete_person/error_codes/InvalidParameterValue.PersonIdNotExist.toml;"
         ));
         assert!(failures.contains("delete_person::fixed  ("));
         assert!(!failures.contains("delete_person::expected"));

@@ -13,6 +13,7 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+pub(crate) mod progress;
 
 /// A finished run.
 #[derive(Debug)]
@@ -74,10 +75,11 @@ impl Report {
         c.failed == 0 && c.load_errors == 0
     }
 
-    /// The human summary, printed after the progress lines
-    /// ([`CaseResult::progress_line`]).
-    pub fn human(&self) -> String {
-        human::human(self)
+    /// The human report: broken files, failures with their mismatches,
+    /// skipped cases by reason, one summary line; with `verbose`, first a
+    /// line for every case.
+    pub fn human(&self, verbose: bool) -> String {
+        human::human(self, verbose)
     }
 
     /// JSON: per case its source, verdict, RequestIds and mismatches.

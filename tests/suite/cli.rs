@@ -266,3 +266,76 @@ fn without_the_python_sdk_the_refusal_names_no_build_folder() {
     );
     assert!(!err.contains(env!("CARGO_MANIFEST_DIR")), "{}", text(&out));
 }
+
+#[test]
+fn the_daily_output_is_failures_skips_with_reasons_and_one_summary() {
+    let dir = empty_dir("daily");
+    let own = dir.join("mine");
+    std::fs::create_dir_all(&own).unwrap();
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    for (from, to) in [
+        ("delete_person/doc_example_1.toml", "passes.toml"),
+        ("delete_person/error_codes.toml", "error_codes.toml"),
+        ("client/body_not_json.toml", "client_only.toml"),
+    ] {
+        std::fs::copy(cases.join(from), own.join(to)).unwrap();
+    }
+    // a case that must fail: the document's missing person, expecting success
+    std::fs::write(
+        own.join("fails.toml"),
+        r#"description = "a deliberate failure"
+source = { kind = "finding", ref = "tests/suite/cli.rs" }
+[[step]]
+action = "DeletePerson"
+params = { PersonId = "{{run}}-3001" }
+expect = { success = true }
+"#,
+    )
+    .unwrap();
+    let out = command(&dir, &["run", "--cases", "mine"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "failures:", "{stdout}");
+    assert!(
+        lines[1].starts_with("FAILED fails  (fails.toml;"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].contains("step[0] DeletePerson") && lines[2].contains("expected"),
+        "the failure's mismatch follows it: {stdout}"
+    );
+    assert!(
+        stdout.contains("\nskipped:\n  does not apply to a") && stdout.contains("(1): client_only"),
+        "a skip carries its reason: {stdout}"
+    );
+    let summary: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains(" cases against "))
+        .collect();
+    assert_eq!(summary.len(), 1, "{stdout}");
+    assert!(
+        lines.last().unwrap().contains(" passed, 1 failed, "),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("unreachable ") && !stdout.contains("\npassed "),
+        "no line per passed or unreachable case: {stdout}"
+    );
+    assert!(!stderr(&out).contains("benchmark"), "{}", text(&out));
+
+    // --verbose lists every case, unreachable codes with their reason;
+    // --bench adds the floor figure
+    let out = command(&dir, &["run", "--cases", "mine", "--verbose", "--bench"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("unreachable ") && l.contains(": ")),
+        "{stdout}"
+    );
+    assert!(stdout.lines().any(|l| l.starts_with("passed ")), "{stdout}");
+    assert!(stderr(&out).contains("benchmark: "), "{}", text(&out));
+}

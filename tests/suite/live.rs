@@ -578,8 +578,9 @@ expect = { success = true }
         report.to_str().unwrap(),
     ]);
     assert_eq!(json_run.status.code(), Some(1), "{}", text(&json_run));
-    let human_run = live(&[]);
-    let replay_run = live(&["--replay", recording.to_str().unwrap()]);
+    // --verbose: every case's line, so the scan covers the most output
+    let human_run = live(&["--verbose"]);
+    let replay_run = live(&["--replay", recording.to_str().unwrap(), "--verbose"]);
     assert_eq!(replay_run.status.code(), Some(1), "{}", text(&replay_run));
     let replayed = String::from_utf8_lossy(&replay_run.stdout);
     assert!(
