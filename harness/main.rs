@@ -25,6 +25,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Generate the catalog from Tencent's packages, or print a saved API page as case data.
     Derive(cli::derive::DeriveArgs),
+    /// Write a PNG the emulator sees as given faces (`--identity alice --faces 2`).
+    Face(cli::face::FaceArgs),
     /// Delete what interrupted live runs left behind (`ct-` IDs older than a limit), nothing else.
     Sweep(cli::sweep::SweepArgs),
 }
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Derive(args) => cli::derive::run(args),
         Command::Sweep(args) => cli::sweep::run(args),
+        Command::Face(args) => cli::face::run(args),
     };
     match result {
         Ok(code) => code,

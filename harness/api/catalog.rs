@@ -493,6 +493,7 @@ mod tests {
             ("RevertGroupFaceModelVersion", 10),
             ("GetUpgradeGroupFaceModelVersionJobList", 8),
             ("GetUpgradeGroupFaceModelVersionResult", 9),
+            ("CompareFace", 75),
         ]);
         assert_eq!(per_action, expected);
     }
@@ -619,6 +620,7 @@ mod tests {
                 "RevertGroupFaceModelVersion",
                 "GetUpgradeGroupFaceModelVersionJobList",
                 "GetUpgradeGroupFaceModelVersionResult",
+                "CompareFace",
             ]
         );
     }

@@ -10,8 +10,9 @@ use base64::Engine as _;
 
 use crate::api::validate::{self, IdKind, NameKind};
 
+use super::faces::{self, Image};
 use super::params::Params;
-use super::state::{self, MAX_GROUP_DESCRIPTIONS, Outcome, Reject, State};
+use super::state::{self, MAX_GROUP_DESCRIPTIONS, NewFace, Outcome, Reject, State};
 
 /// The actions the emulator implements.
 pub(crate) const COVERED: &[&str] = &[
@@ -32,10 +33,6 @@ pub(crate) const COVERED: &[&str] = &[
     "CopyPerson",
     "CreateFace",
     "DeleteFace",
-];
-
-/// The other actions of iai 2020-03-03: known, but not emulated.
-pub(crate) const NOT_COVERED: &[&str] = &[
     "SearchFaces",
     "SearchFacesReturnsByGroup",
     "SearchPersons",
@@ -46,9 +43,13 @@ pub(crate) const NOT_COVERED: &[&str] = &[
     "RevertGroupFaceModelVersion",
     "GetUpgradeGroupFaceModelVersionJobList",
     "GetUpgradeGroupFaceModelVersionResult",
+    "CompareFace",
+];
+
+/// The other actions of iai 2020-03-03: known, but not emulated.
+pub(crate) const NOT_COVERED: &[&str] = &[
     "AnalyzeDenseLandmarks",
     "AnalyzeFace",
-    "CompareFace",
     "CompareMaskFace",
     "DetectFace",
     "DetectFaceAttributes",
@@ -74,19 +75,24 @@ pub(crate) const MAX_IMAGE_BASE64: usize = 5 * 1024 * 1024;
 /// Most images per CreateFace call.
 pub(crate) const MAX_FACES_PER_CALL: usize = 4;
 
-fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+pub(super) fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
     // A panic under the lock cannot leave a half-done action (each action
     // validates before it mutates), so a poisoned lock is still usable.
-    state.lock().unwrap_or_else(|e| e.into_inner())
+    let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
+    // Upgrade jobs whose time is up take effect before anything reads the library.
+    if guard.jobs.pending > 0 {
+        guard.settle(now_ms());
+    }
+    guard
 }
 
-fn now_ms() -> u64 {
+pub(super) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-fn id(kind: IdKind, value: Option<&str>) -> Result<&str, Reject> {
+pub(super) fn id(kind: IdKind, value: Option<&str>) -> Result<&str, Reject> {
     let value = value.unwrap_or_default();
     validate::check_id(kind, value).map_err(Reject::new)?;
     Ok(value)
@@ -119,7 +125,7 @@ fn limit_max(action: &str) -> i64 {
 }
 
 /// `Offset` and `Limit`: defaults 0 and 10; Limit from 1 to the catalog's maximum.
-fn page(action: &str, p: &Params<'_>) -> Result<(usize, usize), Reject> {
+pub(super) fn page(action: &str, p: &Params<'_>) -> Result<(usize, usize), Reject> {
     let max = limit_max(action);
     let offset = p.int("Offset").unwrap_or(0);
     let limit = p.int("Limit").unwrap_or(10);
@@ -168,16 +174,9 @@ fn person_descriptions<'a>(p: &Params<'a>) -> Result<Vec<(u64, &'a str)>, Reject
     Ok(pairs)
 }
 
-/// Whether bytes start like a JPEG, PNG or BMP file.
-fn is_supported_image(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0xFF, 0xD8, 0xFF])
-        || bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A])
-        || (bytes.starts_with(b"BM") && bytes.len() >= 26)
-}
-
-/// Checks one Base64 image: `Ok(true)` for a decodable JPEG/PNG/BMP (one
-/// face), `Ok(false)` for anything else.
-fn image(value: &str) -> Result<bool, Reject> {
+/// Checks one Base64 image: `Ok(Some(image))` for a decodable JPEG, PNG
+/// or BMP ([`faces::analyze`]), `Ok(None)` for anything else.
+pub(super) fn image(value: &str) -> Result<Option<Image>, Reject> {
     if value.is_empty() {
         return Err("InvalidParameterValue.ImageEmpty".into());
     }
@@ -187,11 +186,12 @@ fn image(value: &str) -> Result<bool, Reject> {
     let engine = base64::engine::general_purpose::STANDARD;
     Ok(engine
         .decode(value.trim())
-        .is_ok_and(|bytes| is_supported_image(&bytes)))
+        .ok()
+        .and_then(|bytes| faces::analyze(&bytes).ok()))
 }
 
 /// A well-formed http(s) URL with a host. Not fetched.
-fn url(value: &str) -> Result<(), Reject> {
+pub(super) fn url(value: &str) -> Result<(), Reject> {
     let rest = value
         .strip_prefix("http://")
         .or_else(|| value.strip_prefix("https://"))
@@ -209,7 +209,10 @@ fn url(value: &str) -> Result<(), Reject> {
 
 /// The images of CreatePerson (`Url` or `Image`) or CreateFace (`Urls` or
 /// `Images`): Urls win when both are given, as documented.
-fn faces(urls: Option<Vec<&str>>, images: Option<Vec<&str>>) -> Result<Vec<bool>, Reject> {
+fn images(
+    urls: Option<Vec<&str>>,
+    images: Option<Vec<&str>>,
+) -> Result<Vec<Option<Image>>, Reject> {
     if let Some(urls) = urls.filter(|u| !u.is_empty()) {
         if urls.len() > MAX_FACES_PER_CALL {
             return Err("InvalidParameterValue.UploadFaceNumExceed".into());
@@ -217,7 +220,7 @@ fn faces(urls: Option<Vec<&str>>, images: Option<Vec<&str>>) -> Result<Vec<bool>
         for u in &urls {
             url(u)?;
         }
-        return Ok(vec![true; urls.len()]);
+        return Ok(urls.iter().map(|u| Some(faces::from_url(u))).collect());
     }
     let images = images.unwrap_or_default();
     if images.is_empty() {
@@ -229,7 +232,12 @@ fn faces(urls: Option<Vec<&str>>, images: Option<Vec<&str>>) -> Result<Vec<bool>
     images.iter().map(|i| image(i)).collect()
 }
 
-fn control_level(p: &Params<'_>, name: &str, max: i64, code: &'static str) -> Result<(), Reject> {
+pub(super) fn control_level(
+    p: &Params<'_>,
+    name: &str,
+    max: i64,
+    code: &'static str,
+) -> Result<(), Reject> {
     match p.int(name) {
         Some(v) if v < 0 => Err(Reject::with(
             "InvalidParameter",
@@ -314,9 +322,24 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
                 4,
                 "InvalidParameterValue.QualityControlIllegal",
             )?;
-            let decoded = faces(p.strs("Urls"), p.strs("Images"))?;
+            let level = p.int("QualityControl").unwrap_or(0);
+            // An image with no face, or below the quality asked for, is not added.
+            let decoded: Vec<Option<NewFace>> = images(p.strs("Urls"), p.strs("Images"))?
+                .iter()
+                .map(|i| largest(i.as_ref()?, level))
+                .collect();
             lock(st).create_face(person, &decoded)
         })(),
+        "SearchFaces"
+        | "SearchFacesReturnsByGroup"
+        | "SearchPersons"
+        | "SearchPersonsReturnsByGroup" => super::recognition::search(action, p, st),
+        "VerifyFace" | "VerifyPerson" => super::recognition::verify(action, p, st),
+        "UpgradeGroupFaceModelVersion"
+        | "RevertGroupFaceModelVersion"
+        | "GetUpgradeGroupFaceModelVersionJobList"
+        | "GetUpgradeGroupFaceModelVersionResult" => super::recognition::job(action, p, st),
+        "CompareFace" => super::recognition::compare(p),
         "DeleteFace" => (|| {
             let person = id(IdKind::Person, p.str("PersonId"))?;
             let face_ids = p.strs("FaceIds").unwrap_or_default();
@@ -384,14 +407,47 @@ fn create_person(p: &Params<'_>, st: &Mutex<State>) -> Outcome {
         4,
         "InvalidParameterValue.UniquePersonControlIllegal",
     )?;
-    let decoded = faces(
+    let decoded = images(
         p.str("Url").filter(|u| !u.is_empty()).map(|u| vec![u]),
         p.str("Image").map(|i| vec![i]),
     )?;
-    if decoded.first() != Some(&true) {
+    let Some(Some(img)) = decoded.first() else {
         return Err("FailedOperation.ImageDecodeFailed".into());
+    };
+    let face = img
+        .faces
+        .first()
+        .ok_or(Reject::new("InvalidParameterValue.NoFaceInPhoto"))?;
+    if !quality_ok(face, p.int("QualityControl").unwrap_or(0)) {
+        return Err("FailedOperation.FaceQualityNotQualified".into());
     }
-    lock(st).create_person(group, person, person_name, g, &descriptions, now_ms())
+    let seen = NewFace {
+        identity: face.identity,
+        rect: face.rect,
+    };
+    lock(st).create_person(group, person, person_name, g, &descriptions, seen, now_ms())
+}
+
+/// The lowest face quality each `QualityControl` level accepts (0 accepts all).
+pub(super) const QUALITY_FLOOR: [u32; 5] = [0, 40, 60, 75, 90];
+
+/// Whether a face meets a `QualityControl` level.
+pub(super) fn quality_ok(face: &faces::Face, level: i64) -> bool {
+    let floor = usize::try_from(level)
+        .ok()
+        .and_then(|l| QUALITY_FLOOR.get(l))
+        .copied()
+        .unwrap_or(0);
+    face.quality >= floor
+}
+
+/// The largest face of an image, if it shows one that meets `level`.
+fn largest(img: &Image, level: i64) -> Option<NewFace> {
+    let face = img.faces.first().filter(|f| quality_ok(f, level))?;
+    Some(NewFace {
+        identity: face.identity,
+        rect: face.rect,
+    })
 }
 
 #[cfg(test)]
@@ -417,10 +473,14 @@ mod tests {
     #[test]
     fn recognises_image_formats_by_their_magic() {
         let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-        assert_eq!(image(&b64(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0])), Ok(true));
-        assert_eq!(image(&b64(b"\x89PNG\r\n\x1a\n....")), Ok(true));
-        assert_eq!(image(&b64(b"GIF89a......")), Ok(false));
-        assert_eq!(image("@@not base64@@"), Ok(false));
+        assert!(
+            image(&b64(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]))
+                .unwrap()
+                .is_some()
+        );
+        assert!(image(&b64(b"\x89PNG\r\n\x1a\n....")).unwrap().is_some());
+        assert_eq!(image(&b64(b"GIF89a......")), Ok(None));
+        assert_eq!(image("@@not base64@@"), Ok(None));
         assert_eq!(
             image("").unwrap_err().code,
             "InvalidParameterValue.ImageEmpty"

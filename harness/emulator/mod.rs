@@ -25,11 +25,14 @@
 
 mod actions;
 mod control;
+pub mod faces;
 mod faults;
 mod handle;
 mod http;
+mod jobs;
 mod params;
 mod quirks;
+mod recognition;
 mod remote;
 mod service;
 mod state;

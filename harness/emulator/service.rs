@@ -706,7 +706,7 @@ mod tests {
         assert_eq!(code(&send(&svc, &no_action).await), "MissingParameter");
         for (action, params, expected) in [
             ("DescribeInstances", json!({}), "InvalidAction"),
-            ("SearchFaces", json!({}), "UnsupportedOperation"),
+            ("DetectFace", json!({}), "UnsupportedOperation"),
             ("DeletePerson", json!({}), PARAMETER_EMPTY_CODE),
             (
                 "DeletePerson",

@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value, json};
 
+use super::faces::Rect;
+
 /// Most groups per account (the CreateGroup document: 100,000 per APPID).
 pub(crate) const MAX_GROUPS: usize = 100_000;
 /// Most groups one person may belong to.
@@ -58,6 +60,14 @@ impl From<&'static str> for Reject {
 
 pub(crate) type Outcome = Result<Map<String, Value>, Reject>;
 
+/// The face box of a seeded person (who has no image).
+const SEED_RECT: Rect = Rect {
+    x: 135,
+    y: 42,
+    width: 98,
+    height: 136,
+};
+
 #[derive(Debug)]
 pub(crate) struct Group {
     name: Box<str>,
@@ -83,6 +93,8 @@ pub(crate) struct Person {
     name: Box<str>,
     gender: u8,
     faces: Vec<u64>,
+    /// The identity of each face, beside `faces`.
+    identities: Vec<u64>,
     groups: Vec<Membership>,
     version: &'static str,
     created_ms: u64,
@@ -96,11 +108,32 @@ pub(crate) struct State {
     persons: HashMap<Box<str>, Person>,
     next_seq: u64,
     next_face: u64,
+    /// Every stored face by its identity: (PersonId, FaceId). Search looks
+    /// a face up here instead of scanning the library.
+    by_identity: HashMap<u64, Vec<(Box<str>, u64)>>,
+    /// Group face-model upgrade jobs, in creation order.
+    pub(crate) jobs: super::jobs::Jobs,
 }
 
-/// The face box every emulated face reports.
-fn face_rect() -> Value {
-    json!({"X": 135, "Y": 42, "Width": 98, "Height": 136})
+/// A face as an image showed it: who, and where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NewFace {
+    pub(crate) identity: u64,
+    pub(crate) rect: Rect,
+}
+
+/// One search hit.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Hit {
+    pub(crate) person: Box<str>,
+    /// The matching face (the person's best face).
+    pub(crate) face: u64,
+    pub(crate) score: f64,
+}
+
+/// A face box on the wire.
+pub(crate) fn face_rect(r: Rect) -> Value {
+    json!({"X": r.x, "Y": r.y, "Width": r.width, "Height": r.height})
 }
 
 fn strings(items: &[Box<str>]) -> Value {
@@ -139,6 +172,28 @@ impl State {
     fn new_face(&mut self) -> u64 {
         self.next_face += 1;
         self.next_face
+    }
+
+    fn index_add(&mut self, person: &str, face: u64, identity: u64) {
+        self.by_identity
+            .entry(identity)
+            .or_default()
+            .push((person.into(), face));
+    }
+
+    fn index_remove(&mut self, face: u64, identity: u64) {
+        if let Some(list) = self.by_identity.get_mut(&identity) {
+            list.retain(|(_, f)| *f != face);
+            if list.is_empty() {
+                self.by_identity.remove(&identity);
+            }
+        }
+    }
+
+    fn unindex(&mut self, p: &Person) {
+        for (f, i) in p.faces.iter().zip(&p.identities) {
+            self.index_remove(*f, *i);
+        }
     }
 
     fn group(&self, id: &str) -> Result<&Group, Reject> {
@@ -211,8 +266,8 @@ impl State {
                 }
                 None => false,
             };
-            if orphan {
-                self.persons.remove(&**member);
+            if orphan && let Some(p) = self.persons.remove(&**member) {
+                self.unindex(&p);
             }
         }
         Ok(Map::new())
@@ -352,6 +407,7 @@ impl State {
         name: &str,
         gender: u8,
         descriptions: &[(u64, &str)],
+        seen: NewFace,
         now_ms: u64,
     ) -> Outcome {
         let group = self.group(group_id)?;
@@ -367,6 +423,7 @@ impl State {
                 name: name.into(),
                 gender,
                 faces: vec![face],
+                identities: vec![seen.identity],
                 groups: vec![Membership {
                     group: group_id.into(),
                     descriptions: values,
@@ -379,9 +436,10 @@ impl State {
             g.members.insert(id.into());
             g.face_count += 1;
         }
+        self.index_add(id, face, seen.identity);
         Ok(fields(json!({
             "FaceId": face.to_string(),
-            "FaceRect": face_rect(),
+            "FaceRect": face_rect(seen.rect),
             "SimilarPersonId": "",
             "FaceModelVersion": version,
         })))
@@ -389,6 +447,7 @@ impl State {
 
     fn remove_person(&mut self, id: &str) -> Option<Person> {
         let person = self.persons.remove(id)?;
+        self.unindex(&person);
         let faces = person.faces.len() as u64;
         for m in &person.groups {
             if let Some(g) = self.groups.get_mut(&*m.group) {
@@ -584,10 +643,10 @@ impl State {
         ))
     }
 
-    /// CreateFace: `decoded[i]` says whether image `i` is a face.
-    pub(crate) fn create_face(&mut self, id: &str, decoded: &[bool]) -> Outcome {
+    /// CreateFace: `decoded[i]` is image `i`'s face, if it shows one.
+    pub(crate) fn create_face(&mut self, id: &str, decoded: &[Option<NewFace>]) -> Outcome {
         let person = self.person(id)?;
-        let good = decoded.iter().filter(|d| **d).count();
+        let good = decoded.iter().filter(|d| d.is_some()).count();
         if person.faces.len() + good > MAX_FACES_PER_PERSON {
             return Err("InvalidParameterValue.PersonFaceNumExceed".into());
         }
@@ -600,14 +659,16 @@ impl State {
         let mut indexes = Vec::new();
         let mut rects = Vec::new();
         let mut new_faces = Vec::new();
-        for (i, ok) in decoded.iter().enumerate() {
-            if *ok {
+        let mut new_identities = Vec::new();
+        for (i, seen) in decoded.iter().enumerate() {
+            if let Some(seen) = seen {
                 let face = self.new_face();
                 new_faces.push(face);
+                new_identities.push(seen.identity);
                 ids.push(Value::String(face.to_string()));
                 ret.push(0);
                 indexes.push(i);
-                rects.push(face_rect());
+                rects.push(face_rect(seen.rect));
             } else {
                 ret.push(-1102);
             }
@@ -615,7 +676,11 @@ impl State {
         let mut groups = Vec::new();
         if let Some(p) = self.persons.get_mut(id) {
             p.faces.extend(&new_faces);
+            p.identities.extend(&new_identities);
             groups = p.groups.iter().map(|m| m.group.clone()).collect();
+        }
+        for (f, i) in new_faces.iter().zip(&new_identities) {
+            self.index_add(id, *f, *i);
         }
         for gid in groups {
             if let Some(g) = self.groups.get_mut(&gid) {
@@ -648,9 +713,23 @@ impl State {
             return Err("InvalidParameterValue.DeleteFaceNumExceed".into());
         }
         let mut groups = Vec::new();
+        let mut gone = Vec::new();
         if let Some(p) = self.persons.get_mut(id) {
-            p.faces.retain(|f| !doomed.contains(f));
+            let (mut faces, mut identities) = (Vec::new(), Vec::new());
+            for (f, i) in p.faces.iter().zip(&p.identities) {
+                if doomed.contains(f) {
+                    gone.push((*f, *i));
+                } else {
+                    faces.push(*f);
+                    identities.push(*i);
+                }
+            }
+            p.faces = faces;
+            p.identities = identities;
             groups = p.groups.iter().map(|m| m.group.clone()).collect();
+        }
+        for (f, i) in gone {
+            self.index_remove(f, i);
         }
         for gid in groups {
             if let Some(g) = self.groups.get_mut(&gid) {
@@ -679,7 +758,18 @@ impl State {
         for n in 0..count {
             let id = format!("{prefix}{n}");
             if self
-                .create_person(group_id, &id, "seed", 0, &[], now_ms)
+                .create_person(
+                    group_id,
+                    &id,
+                    "seed",
+                    0,
+                    &[],
+                    NewFace {
+                        identity: super::faces::identity_of_name(&id),
+                        rect: SEED_RECT,
+                    },
+                    now_ms,
+                )
                 .is_ok()
             {
                 added += 1;
@@ -733,9 +823,241 @@ impl State {
     }
 }
 
+/// How many strangers per group a search scores besides the matches,
+/// beyond the number of candidates asked for: search cost is bounded by
+/// the answer's size, not the library's.
+const STRANGER_SCAN: usize = 16;
+
+impl State {
+    /// The groups of a search: each must exist, all of one model version
+    /// (`FailedOperation.AcrossVersionsError`) and holding a face in all
+    /// (`InvalidParameterValue.NoFaceInGroups`). Their version, person and
+    /// face totals.
+    pub(crate) fn search_groups(&self, ids: &[&str]) -> Result<(&'static str, u64, u64), Reject> {
+        let mut version = None;
+        let (mut persons, mut faces) = (0u64, 0u64);
+        for id in ids {
+            let g = self.group(id)?;
+            if version.is_some_and(|v| v != g.version) {
+                return Err("FailedOperation.AcrossVersionsError".into());
+            }
+            version = Some(g.version);
+            persons += g.members.len() as u64;
+            faces += g.face_count;
+        }
+        if faces == 0 {
+            return Err("InvalidParameterValue.NoFaceInGroups".into());
+        }
+        Ok((version.unwrap_or("3.0"), persons, faces))
+    }
+
+    /// The best face of a person against `identity`: (FaceId, score).
+    fn best_face(p: &Person, identity: u64) -> (u64, f64) {
+        p.faces
+            .iter()
+            .zip(&p.identities)
+            .map(|(f, i)| (*f, super::faces::score(identity, *i)))
+            .fold((0, -1.0), |best, x| if x.1 > best.1 { x } else { best })
+    }
+
+    /// The `limit` best candidates in `groups` for a face of `identity`
+    /// scoring at least `threshold`, best first (ties in PersonId order).
+    /// `per_face`: every face is a candidate (SearchFaces); otherwise each
+    /// person once, with its best face (SearchPersons).
+    ///
+    /// Matches come from the identity index; strangers are the first
+    /// members of each group in PersonId order (at most `limit` +
+    /// [`STRANGER_SCAN`] per group), since none of them can outrank a match.
+    pub(crate) fn search(
+        &self,
+        groups: &[&str],
+        identity: u64,
+        limit: usize,
+        threshold: f64,
+        per_face: bool,
+    ) -> Vec<Hit> {
+        let in_groups = |p: &Person| p.groups.iter().any(|m| groups.contains(&&*m.group));
+        let mut hits: Vec<Hit> = Vec::new();
+        let seen = |hits: &[Hit], person: &str, face: u64| {
+            hits.iter()
+                .any(|h| &*h.person == person && (!per_face || h.face == face))
+        };
+        if let Some(list) = self.by_identity.get(&identity) {
+            for (person, face) in list {
+                if self.persons.get(person).is_some_and(in_groups) && !seen(&hits, person, *face) {
+                    hits.push(Hit {
+                        person: person.clone(),
+                        face: *face,
+                        score: 100.0,
+                    });
+                }
+            }
+        }
+        if hits.len() < limit {
+            for gid in groups {
+                let Some(g) = self.groups.get(*gid) else {
+                    continue;
+                };
+                for member in g.members.iter().take(limit + STRANGER_SCAN) {
+                    let Some(p) = self.persons.get(member) else {
+                        continue;
+                    };
+                    if per_face {
+                        for (f, i) in p.faces.iter().zip(&p.identities) {
+                            if *i != identity && !seen(&hits, member, *f) {
+                                hits.push(Hit {
+                                    person: member.clone(),
+                                    face: *f,
+                                    score: super::faces::score(identity, *i),
+                                });
+                            }
+                        }
+                    } else if !seen(&hits, member, 0) {
+                        let (face, score) = Self::best_face(p, identity);
+                        hits.push(Hit {
+                            person: member.clone(),
+                            face,
+                            score,
+                        });
+                    }
+                }
+            }
+        }
+        hits.retain(|h| h.score >= threshold);
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.person.cmp(&b.person))
+                .then(a.face.cmp(&b.face))
+        });
+        hits.truncate(limit);
+        hits
+    }
+
+    /// A candidate on the wire. With `info`, the person's name, gender and
+    /// groups (NeedPersonInfo = 1); null otherwise.
+    pub(crate) fn candidate(&self, hit: &Hit, per_face: bool, info: bool) -> Value {
+        let p = self.persons.get(&hit.person).filter(|_| info);
+        // SearchPersons' FaceId is meaningless (fused features): empty.
+        let face = if per_face {
+            hit.face.to_string()
+        } else {
+            String::new()
+        };
+        json!({
+            "PersonId": &*hit.person,
+            "FaceId": face,
+            "Score": hit.score,
+            "PersonName": p.map(|p| &*p.name),
+            "Gender": p.map(|p| p.gender),
+            "PersonGroupInfos": p.map(|p| p.groups.iter().map(|m| json!({
+                "GroupId": &*m.group,
+                "PersonExDescriptions": strings(&m.descriptions),
+            })).collect::<Vec<_>>()),
+        })
+    }
+
+    /// VerifyFace / VerifyPerson: the person's best score against
+    /// `identity`, and its model version.
+    pub(crate) fn verify(&self, id: &str, identity: u64) -> Result<(f64, &'static str), Reject> {
+        let p = self.person(id)?;
+        Ok((Self::best_face(p, identity).1.max(0.0), p.version))
+    }
+
+    /// Applies every upgrade job whose time is up.
+    pub(crate) fn settle(&mut self, now_ms: u64) {
+        if self.jobs.pending == 0 {
+            return;
+        }
+        for (group, to) in self.jobs.finish_due(now_ms) {
+            self.set_version(&group, to);
+        }
+    }
+
+    fn set_version(&mut self, group: &str, version: &'static str) {
+        let Some(g) = self.groups.get_mut(group) else {
+            return;
+        };
+        g.version = version;
+        for member in &g.members {
+            if let Some(p) = self.persons.get_mut(&**member) {
+                p.version = version;
+            }
+        }
+    }
+
+    /// UpgradeGroupFaceModelVersion: only upward (2.0 to 3.0), one job at a time per group.
+    pub(crate) fn upgrade_group(&mut self, group: &str, to: &'static str, now_ms: u64) -> Outcome {
+        let g = self.group(group)?;
+        let from = g.version;
+        if to <= from || self.jobs.upgrading(group) {
+            return Err(Reject::with(
+                "FailedOperation.GroupCannotUpgrade",
+                format!(
+                    "the group is at {from}; an upgrade goes to a newer version, one job at a time"
+                ),
+            ));
+        }
+        let id = self.jobs.start(group, from, to, now_ms);
+        Ok(fields(json!({ "JobId": id })))
+    }
+
+    pub(crate) fn upgrade_jobs(&self, offset: usize, limit: usize) -> Outcome {
+        let infos: Vec<Value> = self
+            .jobs
+            .list
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(super::jobs::Jobs::info)
+            .collect();
+        Ok(fields(
+            json!({ "JobInfos": infos, "JobNum": self.jobs.list.len() }),
+        ))
+    }
+
+    pub(crate) fn upgrade_result(&self, job: &str, now_ms: u64) -> Outcome {
+        let j = self
+            .jobs
+            .get(job)
+            .ok_or(Reject::new("FailedOperation.UpgradeJobIdNotExist"))?;
+        Ok(fields(super::jobs::Jobs::result(j, now_ms)))
+    }
+
+    /// RevertGroupFaceModelVersion: a finished job, once per group.
+    pub(crate) fn revert_group(&mut self, job: &str) -> Outcome {
+        let j = self
+            .jobs
+            .get(job)
+            .ok_or(Reject::new("FailedOperation.UpgradeJobIdNotExist"))?;
+        let (group, from, status) = (j.group.clone(), j.from, j.status);
+        if !self.groups.contains_key(&group) {
+            return Err("InvalidParameterValue.GroupIdNotExist".into());
+        }
+        if status != super::jobs::DONE || self.jobs.reverted(&group) {
+            return Err(Reject::with(
+                "FailedOperation.JobCannnotRollback",
+                "only a finished upgrade can be reverted, once per group",
+            ));
+        }
+        if let Some(j) = self.jobs.get_mut(job) {
+            j.status = super::jobs::REVERTED;
+        }
+        self.set_version(&group, from);
+        Ok(Map::new())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn seen(identity: u64) -> NewFace {
+        NewFace {
+            identity,
+            rect: SEED_RECT,
+        }
+    }
 
     fn library() -> State {
         let mut s = State::new();
@@ -756,9 +1078,10 @@ mod tests {
     #[test]
     fn delete_person_leaves_every_group_at_once() {
         let mut s = library();
-        s.create_person("g1", "p1", "P", 1, &[(0, "x")], 1).unwrap();
+        s.create_person("g1", "p1", "P", 1, &[(0, "x")], seen(1), 1)
+            .unwrap();
         s.copy_person("p1", &["g2"]).unwrap();
-        s.create_face("p1", &[true, false]).unwrap();
+        s.create_face("p1", &[Some(seen(2)), None]).unwrap();
         assert_eq!((num(&s, "g1"), num(&s, "g2")), ((1, 2), (1, 2)));
         s.delete_person("p1").unwrap();
         assert_eq!((num(&s, "g1"), num(&s, "g2")), ((0, 0), (0, 0)));
@@ -766,14 +1089,16 @@ mod tests {
             s.delete_person("p1").unwrap_err().code,
             "InvalidParameterValue.PersonIdNotExist"
         );
-        s.create_person("g2", "p1", "P", 0, &[], 2).unwrap();
+        s.create_person("g2", "p1", "P", 0, &[], seen(1), 2)
+            .unwrap();
         assert_eq!(s.counts(), (2, 1, 1));
     }
 
     #[test]
     fn removing_the_last_group_deletes_the_person() {
         let mut s = library();
-        s.create_person("g1", "p1", "P", 0, &[], 1).unwrap();
+        s.create_person("g1", "p1", "P", 0, &[], seen(1), 1)
+            .unwrap();
         s.copy_person("p1", &["g2"]).unwrap();
         s.delete_person_from_group("p1", "g1").unwrap();
         assert!(s.person_base_info("p1").is_ok());
@@ -789,10 +1114,11 @@ mod tests {
     #[test]
     fn faces_are_capped_at_five_and_never_all_deleted() {
         let mut s = library();
-        s.create_person("g1", "p1", "P", 0, &[], 1).unwrap();
-        s.create_face("p1", &[true; 4]).unwrap();
+        s.create_person("g1", "p1", "P", 0, &[], seen(1), 1)
+            .unwrap();
+        s.create_face("p1", &[Some(seen(3)); 4]).unwrap();
         assert_eq!(
-            s.create_face("p1", &[true]).unwrap_err().code,
+            s.create_face("p1", &[Some(seen(4))]).unwrap_err().code,
             "InvalidParameterValue.PersonFaceNumExceed"
         );
         let info = s.person_base_info("p1").unwrap();
@@ -827,6 +1153,71 @@ mod tests {
                 .unwrap_err()
                 .code,
             "FailedOperation.DuplicatedGroupDescription"
+        );
+    }
+
+    #[test]
+    fn search_finds_by_identity_and_forgets_the_deleted() {
+        let mut s = library();
+        s.create_person("g1", "p1", "P", 0, &[], seen(7), 1)
+            .unwrap();
+        s.create_person("g1", "p2", "Q", 0, &[], seen(8), 1)
+            .unwrap();
+        s.create_person("g2", "p3", "R", 0, &[], seen(7), 1)
+            .unwrap();
+        let hits = s.search(&["g1"], 7, 5, 0.0, false);
+        assert_eq!((&*hits[0].person, hits[0].score), ("p1", 100.0));
+        assert_eq!(hits.len(), 2);
+        assert!(hits[1].score < 30.0);
+        // Only the groups searched; the threshold drops strangers.
+        assert_eq!(s.search(&["g1", "g2"], 7, 5, 50.0, false).len(), 2);
+        s.create_face("p2", &[Some(seen(7))]).unwrap();
+        let faces = s.search(&["g1"], 7, 5, 50.0, true);
+        assert_eq!(faces.len(), 2);
+        s.delete_person("p1").unwrap();
+        s.delete_face(
+            "p2",
+            &[&faces
+                .iter()
+                .find(|h| &*h.person == "p2")
+                .unwrap()
+                .face
+                .to_string()],
+        )
+        .unwrap();
+        assert!(
+            s.search(&["g1", "g2"], 7, 5, 50.0, false)
+                .iter()
+                .all(|h| &*h.person == "p3")
+        );
+        s.delete_group("g2").unwrap();
+        assert!(!s.by_identity.contains_key(&7), "{:?}", s.by_identity);
+    }
+
+    /// `cargo test --release --lib search_cost -- --ignored --nocapture`:
+    /// SearchPersons' state work with 1,000 and 1,000,000 persons in a group.
+    #[test]
+    #[ignore = "a measurement, not a test"]
+    fn search_cost_does_not_grow_with_the_library() {
+        let p50 = |n: u64| {
+            let mut s = State::new();
+            s.seed("g", "p", n, 1);
+            let probe = super::super::faces::identity_of_name("p7");
+            let mut times: Vec<std::time::Duration> = (0..2001)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    let hits = s.search(&["g"], probe, 5, 0.0, false);
+                    assert_eq!(&*hits[0].person, "p7");
+                    t.elapsed()
+                })
+                .collect();
+            times.sort();
+            times[1000]
+        };
+        let (small, large) = (p50(1_000), p50(1_000_000));
+        println!(
+            "search p50: 1,000 persons {small:?}, 1,000,000 persons {large:?}, ratio {:.2}",
+            large.as_secs_f64() / small.as_secs_f64()
         );
     }
 }

@@ -73,7 +73,7 @@ fn action() -> impl Strategy<Value = String> {
                 .actions()
                 .iter()
                 .map(|a| a.name.clone())
-                .chain(["SearchFaces".to_string()])
+                .chain(["DetectFace".to_string()])
                 .collect::<Vec<_>>(),
         ),
         "[A-Za-z]{0,12}",

@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod control;
+mod faces;
 mod fuzz;
 mod process;
 mod protocol;
