@@ -62,9 +62,10 @@
 //! - The live service's answers have not been pinned by a real run: where
 //!   the document is ambiguous the cases accept what it allows and pin the
 //!   emulator's choice.
-//! - The emulator covers the 17 person/group/face library actions; others
-//!   answer `UnsupportedOperation`. It detects no faces: a decodable JPEG,
-//!   PNG or BMP counts as one.
+//! - The emulator covers 28 of the 35 actions, with synthetic faces (an
+//!   image's identity is a hash of its bytes, or what its PNG text chunk or
+//!   JPEG comment says); the 7 detection and analysis actions answer
+//!   `UnsupportedOperation`.
 
 pub mod emulator;
 pub mod envelope;
