@@ -35,7 +35,7 @@ const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// Why a case does not run against a client, if it does not.
 pub fn not_for_clients(case: &Case, kind: TargetKind) -> Option<String> {
     if !case.applies_to(kind) {
-        return Some(format!("does not apply to a {} target", kind.as_str()));
+        return Some(format!("does not apply to the {} target", kind.as_str()));
     }
     if case.spec.steps.len() != 1 {
         return Some(format!(

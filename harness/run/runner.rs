@@ -111,7 +111,7 @@ impl Runner {
         }
         if !case.applies_to(kind) {
             result.verdict =
-                Verdict::Skipped(format!("does not apply to a {} target", kind.as_str()));
+                Verdict::Skipped(format!("does not apply to the {} target", kind.as_str()));
             return result;
         }
         if case.needs_control() && self.session.control.is_none() {

@@ -306,7 +306,8 @@ expect = { success = true }
         "the failure's mismatch follows it: {stdout}"
     );
     assert!(
-        stdout.contains("\nskipped:\n  does not apply to a") && stdout.contains("(1): client_only"),
+        stdout.contains("\nskipped:\n  does not apply to the")
+            && stdout.contains("(1): client_only"),
         "a skip carries its reason: {stdout}"
     );
     let summary: Vec<&&str> = lines
