@@ -8,16 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_iai-conformance")
-}
+use crate::common::{self, bin, text};
 
 /// An empty folder under the target dir, away from the repository's cases/.
 fn empty_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("cli-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch(&format!("cli-{name}"))
 }
 
 /// The binary, run from `dir` with none of the harness's variables set.
@@ -33,15 +28,6 @@ fn command(dir: &Path, args: &[&str]) -> Command {
         .env_remove("IAI_FACE_IMAGE")
         .env_remove("CI");
     cmd
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn stderr(out: &Output) -> String {

@@ -4,7 +4,6 @@
 //! `sweep`, the secret key and token never leak, and pacing holds under an
 //! emulator that answers `RequestLimitExceeded`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -13,15 +12,13 @@ use iai_conformance::sign::Credentials;
 use iai_conformance::{CallOptions, Client, Style, now};
 use serde_json::{Value, json};
 
+use crate::common::{self, bin, text};
+
 const SECRET_ID: &str = "AKIDliveSuiteFakeId0123456789abcdef";
 const SECRET_KEY: &str = "FAKE-SECRET-KEY-9f3b7c1d2e4a6b8c0d1e2f3a";
 const TOKEN: &str = "FAKE-SESSION-TOKEN-5e6f7a8b9c0d1e2f3a4b";
 /// A 1x1 PNG: the emulator counts any decodable image as one face.
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_iai-conformance")
-}
 
 struct Served {
     child: Child,
@@ -45,15 +42,7 @@ impl Served {
             .stderr(Stdio::null())
             .spawn()
             .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("the startup line names the URL")
-            .to_string();
+        let (_, url) = common::startup_line(&mut child);
         Self { child, url }
     }
 
@@ -156,10 +145,7 @@ impl Served {
 
 /// A fresh scratch folder under the target dir.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("live-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch(&format!("live-{name}"))
 }
 
 fn face_image(dir: &Path) -> PathBuf {
@@ -170,15 +156,6 @@ fn face_image(dir: &Path) -> PathBuf {
         .unwrap();
     std::fs::write(&path, bytes).unwrap();
     path
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// Case files a careless author could write: each tries to delete or

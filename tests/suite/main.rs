@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod common;
 mod embedding;
 mod emulator;
 mod live;

@@ -4,7 +4,6 @@
 //! nothing that policy forbids; `serve` proves itself with the challenge;
 //! a target that does not answer at all ends the run at once.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -12,18 +11,13 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use crate::common::{self, bin, text};
+
 const SECRET_ID: &str = "AKIDproofSuiteFakeId0123456789abcdef";
 const SECRET_KEY: &str = "FAKE-PROOF-KEY-0a1b2c3d4e5f6a7b8c9d0e1f";
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_iai-conformance")
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("proof-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch(&format!("proof-{name}"))
 }
 
 fn run(target: &str, extra: &[&str], dir: &std::path::Path) -> Output {
@@ -42,15 +36,6 @@ fn run(target: &str, extra: &[&str], dir: &std::path::Path) -> Output {
         .env("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
         .output()
         .expect("the command runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// The action and parameters of an API request, however it was encoded
@@ -185,15 +170,7 @@ async fn serve_proves_itself_with_the_run_s_key_and_only_with_it() {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("the startup line names the URL")
-        .to_string();
+    let (_, url) = common::startup_line(&mut child);
     let dir = scratch("serve");
     let report = dir.join("report.json");
     let args = [

@@ -1,7 +1,6 @@
 //! `serve` as a real process: its startup line, the official Python SDK
 //! against it, and a clean stop on SIGTERM.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -27,22 +26,13 @@ fn serve(extra: &[&str]) -> Served {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (line, url) = crate::common::startup_line(&mut child);
     let word = |prefix: &str| {
         line.split_whitespace()
             .find_map(|w| w.strip_prefix(prefix))
             .unwrap_or_default()
             .to_string()
     };
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_default()
-        .to_string();
-    assert!(!url.is_empty(), "startup line: {line:?}");
     Served {
         secret_id: word("secret-id="),
         secret_key: word("secret-key="),

@@ -330,7 +330,6 @@ async fn serve_at_ulimit_1024_answers_past_1100_silent_connections() {
         );
         return;
     }
-    use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new("sh")
         .arg("-c")
@@ -339,15 +338,7 @@ async fn serve_at_ulimit_1024_answers_past_1100_silent_connections() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("a URL")
-        .to_string();
+    let (_, url) = crate::common::startup_line(&mut child);
     let addr = url.trim_start_matches("http://").to_string();
     let mut silent = Vec::new();
     for _ in 0..1100 {
