@@ -29,6 +29,38 @@ fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
     request.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Checks the requests of one call as a sequence: a retry resends the same
+/// call (signed anew, same body), and when the case says how many requests
+/// a correct client makes (`[reply] attempts`), the client made that many.
+pub(crate) fn retries(
+    requests: &[Request],
+    attempts: Option<u32>,
+    max_attempts: u32,
+) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    if let Some(first) = requests.first() {
+        for (i, r) in requests.iter().enumerate().skip(1) {
+            if r.body != first.body {
+                out.push(Mismatch::new(
+                    format!("request[{i}].body"),
+                    "the body of request[0]: a retry resends the same call",
+                    String::from_utf8_lossy(&r.body).into_owned(),
+                ));
+            }
+        }
+    }
+    if let Some(want) = attempts
+        && requests.len() != want as usize
+    {
+        out.push(Mismatch::new(
+            "requests",
+            format!("{want} (max_attempts {max_attempts})"),
+            requests.len().to_string(),
+        ));
+    }
+    out
+}
+
 /// Checks one request; returns the mismatches (fields prefixed by `at`)
 /// and the signed headers the client chose (`v1` for signature v1).
 pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mismatch>, String) {

@@ -193,24 +193,8 @@ impl ClientRunner {
             let (mismatches, signed) = request::check(r, &asked, &format!("request[{i}]"));
             out.extend(mismatches);
             signed_headers.push(signed);
-            // A retry resends the same call (signed anew, same parameters).
-            if i > 0 && r.body != requests[0].body {
-                out.push(Mismatch::new(
-                    format!("request[{i}].body"),
-                    "the body of request[0]: a retry resends the same call",
-                    String::from_utf8_lossy(&r.body).into_owned(),
-                ));
-            }
         }
-        if let Some(want) = reply.attempts
-            && requests.len() != want as usize
-        {
-            out.push(Mismatch::new(
-                "requests",
-                format!("{want} (max_attempts {max_attempts})"),
-                requests.len().to_string(),
-            ));
-        }
+        out.extend(request::retries(&requests, reply.attempts, max_attempts));
         let last = &answers[requests.len().saturating_sub(1).min(answers.len() - 1)];
         let expected = if reply.delay_ms >= timeout_ms {
             Expected::Error {
