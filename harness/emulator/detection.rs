@@ -125,9 +125,21 @@ fn bad(name: &str, rule: &str) -> Reject {
     )
 }
 
+/// An unsigned integer parameter (uint64 in the API description): a
+/// negative value is a type error, `InvalidParameter`, as for `Offset`.
+fn unsigned(p: &Params<'_>, name: &str) -> Result<Option<i64>, Reject> {
+    match p.int(name) {
+        Some(v) if v < 0 => Err(Reject::with(
+            "InvalidParameter",
+            format!("the value type of parameter `{name}` is not valid"),
+        )),
+        v => Ok(v),
+    }
+}
+
 /// An integer parameter from 1 to `max`, `default` when absent.
 fn count(p: &Params<'_>, name: &str, default: i64, max: i64) -> Result<usize, Reject> {
-    let v = p.int(name).unwrap_or(default);
+    let v = unsigned(p, name)?.unwrap_or(default);
     if !(1..=max).contains(&v) {
         return Err(bad(name, &format!("1 to {max}")));
     }
@@ -136,7 +148,7 @@ fn count(p: &Params<'_>, name: &str, default: i64, max: i64) -> Result<usize, Re
 
 /// A documented 0-or-1 switch (`NeedRotateDetection`, `Mode`): `true` for 1.
 fn switch(p: &Params<'_>, name: &str) -> Result<bool, Reject> {
-    match p.int(name) {
+    match unsigned(p, name)? {
         None | Some(0) => Ok(false),
         Some(1) => Ok(true),
         Some(_) => Err(bad(name, "0 or 1")),
@@ -210,14 +222,14 @@ fn size_fields(out: &mut Map<String, Value>, img: &Image) {
 /// shows); `MinFaceSize` (20 or 34) drops smaller faces.
 fn detect_face(p: &Params<'_>) -> Outcome {
     let max = count(p, "MaxFaceNum", 1, MAX_FACE_NUM)?;
-    let min_size = match p.int("MinFaceSize") {
+    let min_size = match unsigned(p, "MinFaceSize")? {
         None => None,
         Some(v) if MIN_FACE_SIZES.contains(&v) => u32::try_from(v).ok(),
         Some(_) => return Err(bad("MinFaceSize", "20 or 34")),
     };
     // Any value but 1 means "no", as documented.
-    let attributes = p.int("NeedFaceAttributes") == Some(1);
-    let quality = p.int("NeedQualityDetection") == Some(1);
+    let attributes = unsigned(p, "NeedFaceAttributes")? == Some(1);
+    let quality = unsigned(p, "NeedQualityDetection")? == Some(1);
     let version = version(p, false)?;
     switch(p, "NeedRotateDetection")?;
     let img = picture(p, "Url", "Image")?;
