@@ -168,7 +168,9 @@ fn expand_file(recipes: &RecipeFile, file: &Path, catalog: &Catalog) -> Result<V
                 .recipes
                 .iter()
                 .find(|r| &r.code == code)
-                .ok_or_else(|| format!("recipe: {code} (documented for {}) has none", action.name))?;
+                .ok_or_else(|| {
+                    format!("recipe: {code} (documented for {}) has none", action.name)
+                })?;
             out.push(recipes.row(catalog, action, base, recipe, file)?);
             if recipes.applies(action, base, recipe).is_ok() {
                 for b in &recipe.accept {
@@ -255,13 +257,22 @@ impl RecipeFile {
             }
             let input = r.trigger == Trigger::Input;
             if input && r.set.is_empty() && r.tamper.is_none() {
-                return Err(format!("recipe {}: an input recipe sets a parameter or tampers", r.code));
+                return Err(format!(
+                    "recipe {}: an input recipe sets a parameter or tampers",
+                    r.code
+                ));
             }
             if !input && (!r.set.is_empty() || !r.accept.is_empty() || r.lookup.is_some()) {
-                return Err(format!("recipe {}: set, accept and lookup are for input recipes", r.code));
+                return Err(format!(
+                    "recipe {}: set, accept and lookup are for input recipes",
+                    r.code
+                ));
             }
             if input && !r.needs.is_empty() {
-                return Err(format!("recipe {}: an input recipe's parameters are its `set`", r.code));
+                return Err(format!(
+                    "recipe {}: an input recipe's parameters are its `set`",
+                    r.code
+                ));
             }
         }
         for b in &self.bases {
@@ -270,7 +281,10 @@ impl RecipeFile {
             };
             for key in b.params.keys().chain(&b.creates) {
                 if action.param(key).is_none() {
-                    return Err(format!("base {}: {} has no parameter {key}", b.action, b.action));
+                    return Err(format!(
+                        "base {}: {} has no parameter {key}",
+                        b.action, b.action
+                    ));
                 }
             }
             if let Some(w) = &b.world
@@ -400,7 +414,8 @@ impl RecipeFile {
         findings: Vec<String>,
         row: Option<RowInfo>,
     ) -> Result<Case, String> {
-        let synthetic = self.resolve(&mut setup)? | self.resolve(std::slice::from_mut(&mut step))?;
+        let synthetic =
+            self.resolve(&mut setup)? | self.resolve(std::slice::from_mut(&mut step))?;
         let pending = self.pending.contains(&step.action);
         let targets = if pending {
             vec![TargetKind::Live]
@@ -515,7 +530,10 @@ impl RecipeFile {
             trigger,
             reason: reason.clone(),
         };
-        let description = format!("{} error-code table ({}): {reason}", action.name, recipe.code);
+        let description = format!(
+            "{} error-code table ({}): {reason}",
+            action.name, recipe.code
+        );
         let mut params = base.params.clone();
         let (setup, step) = match trigger {
             Trigger::Input => {
@@ -579,14 +597,21 @@ impl RecipeFile {
         let what = if expect.is_success() {
             "accepted".to_string()
         } else {
-            format!("accepted (then {})", expect.codes().collect::<Vec<_>>().join(", "))
+            format!(
+                "accepted (then {})",
+                expect.codes().collect::<Vec<_>>().join(", ")
+            )
         };
         let name = format!("{}::boundary::{}", snake(&action.name), b.name);
         let description = format!(
             "{} at the exact limit of {}: {} is {what}",
             action.name,
             recipe.code,
-            present.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+            present
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let source = Source {
             kind: SourceKind::DocRule,
@@ -648,7 +673,9 @@ mod tests {
         assert_eq!(rows, expected);
         let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names.len(), cases.len(), "two cases share a name");
-        assert!(names.contains("create_person::error_codes::InvalidParameterValue.PersonIdTooLong"));
+        assert!(
+            names.contains("create_person::error_codes::InvalidParameterValue.PersonIdTooLong")
+        );
         assert!(names.contains("create_person::boundary::PersonId_64_bytes"));
     }
 
@@ -666,7 +693,11 @@ mod tests {
         };
         let r = row("get_group_list::error_codes::InvalidParameterValue.PersonIdTooLong");
         assert_eq!(r.trigger, Trigger::Unreachable);
-        assert!(r.reason.contains("GetGroupList takes no PersonId"), "{}", r.reason);
+        assert!(
+            r.reason.contains("GetGroupList takes no PersonId"),
+            "{}",
+            r.reason
+        );
         assert!(r.reason.contains("CreatePerson"), "{}", r.reason);
         let r = row("create_group::error_codes::InvalidParameterValue.GroupIdTooLong");
         assert_eq!(r.trigger, Trigger::Input);
@@ -690,7 +721,11 @@ mod tests {
         .unwrap();
         let catalog = Catalog::get();
         let action = catalog.action("DeletePerson").unwrap();
-        let base = file.bases.iter().find(|b| b.action == "DeletePerson").unwrap();
+        let base = file
+            .bases
+            .iter()
+            .find(|b| b.action == "DeletePerson")
+            .unwrap();
         let mut differ = Vec::new();
         for case in hand {
             let h = case.row.unwrap();
@@ -701,7 +736,10 @@ mod tests {
                 .row
                 .unwrap();
             if g.trigger != h.trigger {
-                differ.push(format!("{}: {:?} by hand, {:?} generated", h.code, h.trigger, g.trigger));
+                differ.push(format!(
+                    "{}: {:?} by hand, {:?} generated",
+                    h.code, h.trigger, g.trigger
+                ));
             }
         }
         assert!(differ.is_empty(), "{differ:#?}");
@@ -712,7 +750,10 @@ mod tests {
         let mut file: RecipeFile = toml::from_str(RECIPES).unwrap();
         file.recipes.retain(|r| r.code != "InternalError");
         let err = expand_file(&file, Path::new("x"), Catalog::get()).unwrap_err();
-        assert!(err.starts_with("recipe: InternalError (documented for"), "{err}");
+        assert!(
+            err.starts_with("recipe: InternalError (documented for"),
+            "{err}"
+        );
     }
 
     #[test]
