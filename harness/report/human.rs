@@ -95,6 +95,7 @@ pub(crate) fn human(report: &Report, verbose: bool) -> String {
         c.load_errors,
         report.wall.as_secs_f64() * 1000.0
     );
+    let _ = writeln!(out, "{}", super::markdown::coverage(report).line());
     out
 }
 
@@ -135,8 +136,14 @@ mod tests {
         ));
         assert!(failures.contains("delete_person::fixed  ("));
         assert!(!failures.contains("delete_person::expected"));
-        assert!(text.trim_end().ends_with(
-            "7 cases against emulator (http://127.0.0.1:1): 2 passed, 2 failed, 1 failed as expected, 1 skipped, 1 unreachable, 1 broken files; 120 ms"
+        assert!(text.contains(
+            "7 cases against emulator (http://127.0.0.1:1): 2 passed, 2 failed, 1 failed as expected, 1 skipped, 1 unreachable, 1 broken files; 120 ms\n"
         ), "{text}");
+        let last = text.trim_end().lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("1 of 35 actions, 2 of ")
+                && last.ends_with(" action–code pairs exercised"),
+            "{text}"
+        );
     }
 }
