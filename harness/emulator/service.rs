@@ -200,7 +200,9 @@ impl Service {
             .and_then(|m| m.get("PersonId"))
             .and_then(Value::as_str)
             .map(str::to_string);
-        let latency = self.faults(&common.action, person_id.as_deref()).await?;
+        let latency = self
+            .faults(&common.action, person_id.as_deref(), params.as_ref().ok())
+            .await?;
         self.act(&common, params, person_id.as_deref(), latency)
             .await
     }
@@ -280,11 +282,16 @@ impl Service {
 
     /// Injected faults: a fault's code answers (after its latency); a
     /// latency-only fault is returned, to be waited out before the action.
-    async fn faults(&self, action: &str, person_id: Option<&str>) -> Result<Duration, Reject> {
+    async fn faults(
+        &self,
+        action: &str,
+        person_id: Option<&str>,
+        params: Option<&Map<String, Value>>,
+    ) -> Result<Duration, Reject> {
         if self.faults.is_empty() {
             return Ok(Duration::ZERO);
         }
-        let hit = self.faults.take(action, person_id);
+        let hit = self.faults.take(action, person_id, params);
         if let Some((code, msg)) = hit.code {
             tokio::time::sleep(hit.latency).await;
             return Err(Reject {
