@@ -508,6 +508,7 @@ mod tests {
         f.add(FaultSpec {
             code: "InternalError".into(),
             scope: Some("run1-case7".into()),
+            count: Some(1),
             ..FaultSpec::default()
         });
         let params = |v: serde_json::Value| v.as_object().cloned().unwrap();
