@@ -218,4 +218,30 @@ mod tests {
         assert!(control.set_account("bankrupt").await.is_err());
         emulator.shutdown().await;
     }
+
+    #[tokio::test]
+    async fn a_scoped_client_touches_its_own_account_only() {
+        let (a, b) = (Credentials::generate(), Credentials::generate());
+        let config = Config {
+            credentials: vec![a.clone(), b.clone()],
+            ..Config::default()
+        };
+        let emulator = Emulator::start(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let control = ControlClient::new(emulator.url(), reqwest::Client::new(), None);
+        let scoped = control.clone().for_secret_id(&b.secret_id);
+        scoped.set_account("arrears").await.unwrap();
+        let status = |c: ControlClient| async move {
+            c.request("account", reqwest::Method::GET, "account", None)
+                .await
+                .unwrap()["state"]
+                .clone()
+        };
+        assert_eq!(status(control.clone()).await, "normal");
+        assert_eq!(status(scoped).await, "arrears");
+        let unknown = control.for_secret_id("AKIDnobody");
+        assert!(unknown.set_account("normal").await.is_err());
+        emulator.shutdown().await;
+    }
 }

@@ -1,8 +1,10 @@
 //! The emulator over real loopback HTTP: in-process through the library,
 //! and as the `serve` process.
 
+mod accounts;
 mod concurrency;
 mod control;
+mod explain;
 mod faces;
 mod fuzz;
 mod process;
