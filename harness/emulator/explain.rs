@@ -244,6 +244,9 @@ pub(crate) fn tc3_working(
     );
     let (_, _, signing) = tc3::derive_keys(creds.secret_key.expose(), &date, server_service);
     let expected = tc3::signature(&signing, &sts);
+    // A signed session token is shown as `<redacted>`: the canonical
+    // request differs from the client's in that value only.
+    let redacted = redact_token_line(&mut canonical);
     let mut out = json!({
         "scheme": tc3::ALGORITHM,
         "reason": reason,
@@ -258,7 +261,54 @@ pub(crate) fn tc3_working(
     if !missing.is_empty() {
         out["signed_headers_missing"] = json!(missing);
     }
+    if redacted {
+        out["redacted"] = json!(["x-tc-token"]);
+    }
     out
+}
+
+/// Shown in place of a session token.
+const REDACTED: &str = "<redacted>";
+
+/// Replaces the value of an `x-tc-token:` line of a canonical request.
+fn redact_token_line(canonical: &mut String) -> bool {
+    let mut changed = false;
+    let text: Vec<String> = canonical
+        .split('\n')
+        .map(|line| match line.strip_prefix("x-tc-token:") {
+            Some(v) if !v.is_empty() => {
+                changed = true;
+                format!("x-tc-token:{REDACTED}")
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    if changed {
+        *canonical = text.join("\n");
+    }
+    changed
+}
+
+/// Replaces the value of a `Token=` pair of a v1 string to sign.
+fn redact_token_pair(sts: &mut String) -> bool {
+    let Some((head, query)) = sts.split_once('?') else {
+        return false;
+    };
+    let mut changed = false;
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.strip_prefix("Token=") {
+            Some(v) if !v.is_empty() => {
+                changed = true;
+                format!("Token={REDACTED}")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    if changed {
+        *sts = format!("{head}?{}", pairs.join("&"));
+    }
+    changed
 }
 
 /// The server's side of a v1 signature that did not match: its string to
@@ -281,13 +331,19 @@ pub(crate) fn v1_working(
     let request_string = v1::request_string(params);
     let sts = v1::string_to_sign(method, host, path, &request_string);
     let expected = v1::signature(sig_method, creds.secret_key.expose(), &sts);
-    json!({
+    let mut sts = sts;
+    let redacted = redact_token_pair(&mut sts);
+    let mut out = json!({
         "scheme": format!("v1 {}", sig_method.param_value()),
         "reason": reason,
         "string_to_sign": sts,
         "client_signature": param("Signature").unwrap_or_default(),
         "expected_signature": expected,
-    })
+    });
+    if redacted {
+        out["redacted"] = json!(["Token"]);
+    }
+    out
 }
 
 /// Whether an error the action answered comes from the library's state
@@ -340,6 +396,23 @@ mod tests {
             (Some("rule"), Some("a rule"))
         );
         assert!(d.get("detail").is_none() && d.get("faults").is_none());
+    }
+
+    #[test]
+    fn redacts_session_tokens() {
+        let mut c =
+            "POST\n/\n\ncontent-type:application/json\nx-tc-token:tok-123\n\nhost;x-tc-token\nabc"
+                .to_string();
+        assert!(redact_token_line(&mut c));
+        assert!(
+            !c.contains("tok-123") && c.contains("x-tc-token:<redacted>\n"),
+            "{c}"
+        );
+        let mut s = "GEThost/?Action=X&Token=tok-123&Version=1".to_string();
+        assert!(redact_token_pair(&mut s));
+        assert_eq!(s, "GEThost/?Action=X&Token=<redacted>&Version=1");
+        let mut plain = "GEThost/?Action=X".to_string();
+        assert!(!redact_token_pair(&mut plain));
     }
 
     #[test]

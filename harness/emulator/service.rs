@@ -1009,6 +1009,64 @@ mod tests {
         );
     }
 
+    /// What an explanation costs against a whole light request (the
+    /// state's GetGroupList): `cargo test --release --lib explain_cost --
+    /// --ignored --nocapture`.
+    #[tokio::test]
+    #[ignore = "a measurement, not a test"]
+    async fn explain_cost() {
+        let svc = service();
+        library(&svc).await;
+        let p = prepare(
+            &client(creds()),
+            Style::Tc3PostJson,
+            "GetGroupList",
+            json!({}),
+        );
+        let n = 20_000;
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(send_raw(&svc, &p).await);
+        }
+        let whole = started.elapsed() / n;
+        let ring = Ring::default();
+        let account: Arc<str> = "AKIDtest".into();
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            let mut rec = Record::new();
+            rec.action = Some("GetGroupList".to_string());
+            rec.account = Some(Arc::clone(&account));
+            rec.secret_id = Some("AKIDtest".to_string());
+            rec.decided(Stage::Success, "the action ran");
+            rec.request_id = envelope::new_request_id();
+            rec.at_ms = actions::now_ms();
+            ring.push(rec);
+        }
+        let record = started.elapsed() / n;
+        println!(
+            "explain_cost: a whole GetGroupList {whole:?}, its explanation (with a fresh RequestId) {record:?} ({:.1} %)",
+            100.0 * record.as_secs_f64() / whole.as_secs_f64()
+        );
+    }
+
+    async fn send_raw(svc: &Service, p: &Prepared) -> Value {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &p.headers {
+            headers.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        let req = Incoming {
+            method: &p.method,
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: &p.body,
+        };
+        svc.handle(req, NOW).await
+    }
+
     #[tokio::test]
     async fn concurrent_writes_to_one_person_conflict() {
         let svc = service();

@@ -141,6 +141,41 @@ async fn a_v1_signature_failure_shows_the_string_to_sign() {
 }
 
 #[tokio::test]
+async fn a_session_token_never_appears_in_an_explanation() {
+    let creds = Credentials::new("AKIDwithtoken", "the-key").with_token("the-session-token");
+    let (emu, c) = start_with(Config {
+        credentials: vec![creds],
+        ..Config::default()
+    })
+    .await;
+    let wrong = c.with_credentials(
+        Credentials::new("AKIDwithtoken", "wrong-key").with_token("the-session-token"),
+    );
+    let x = wrong
+        .call(
+            "GetGroupList",
+            &obj(json!({})),
+            &CallOptions::new(Style::V1Get, now()),
+        )
+        .await
+        .unwrap();
+    let answer = checked(&x);
+    assert_eq!(code(&answer), "AuthFailure.SignatureFailure");
+    let e = emu.explain(&answer.request_id).await.unwrap();
+    let text = e.to_string();
+    assert!(!text.contains("the-session-token"), "{text}");
+    assert!(!text.contains("the-key") && !text.contains("wrong-key"));
+    assert!(
+        e["detail"]["string_to_sign"]
+            .as_str()
+            .unwrap()
+            .contains("Token=<redacted>"),
+        "{e}"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_fault_and_each_stage_are_named() {
     let (emu, c) = start().await;
     let id = emu
