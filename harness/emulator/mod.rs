@@ -26,6 +26,7 @@
 mod accounts;
 mod actions;
 mod control;
+mod detection;
 mod explain;
 pub mod faces;
 mod faults;

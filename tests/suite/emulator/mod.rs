@@ -4,6 +4,7 @@
 mod accounts;
 mod concurrency;
 mod control;
+mod detection;
 mod explain;
 mod faces;
 mod fuzz;
