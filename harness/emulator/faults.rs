@@ -226,6 +226,10 @@ pub(crate) struct Faults {
 pub(crate) struct Hit {
     pub(crate) code: Option<(String, Option<String>)>,
     pub(crate) latency: Duration,
+    /// The fault that answered: its id and spec (for the explanation).
+    pub(crate) answered_by: Option<(u64, FaultSpec)>,
+    /// Every fault that matched (added its latency or answered), by id.
+    pub(crate) matched: Vec<u64>,
 }
 
 impl Faults {
@@ -314,8 +318,10 @@ impl Faults {
                 .latency
                 .saturating_add(Duration::from_millis(a.spec.latency_ms.unwrap_or(0)))
                 .min(Duration::from_millis(MAX_LATENCY_MS));
+            hit.matched.push(a.id);
             if hit.code.is_none() && !a.spec.code.is_empty() {
                 hit.code = Some((a.spec.code.clone(), a.spec.message.clone()));
+                hit.answered_by = Some((a.id, a.spec.clone()));
             }
         }
         g.1.retain(|a| a.remaining != Some(0));
