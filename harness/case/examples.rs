@@ -434,3 +434,208 @@ impl ExamplesFile {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use super::*;
+
+    fn load(text: &str) -> Result<Vec<Case>, String> {
+        parse(text, "examples::t", Path::new("examples/t.toml"))
+    }
+
+    fn by_name<'a>(cases: &'a [Case], suffix: &str) -> &'a Case {
+        cases
+            .iter()
+            .find(|c| c.name.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no case {suffix}"))
+    }
+
+    #[test]
+    fn one_case_per_example_with_the_request_and_outcome_of_the_data() {
+        let cases = load(
+            r#"
+            examples_of = "DeletePerson"
+            ids = { "2001" = "{{run}}-2001", "3001" = "{{run}}-3001" }
+            [example."en#2"]
+            reason = "its Error was lost"
+            expect = { code = "InvalidParameterValue.PersonIdNotExist" }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(cases.len(), 4);
+        let first = by_name(&cases, "::cn_1");
+        assert_eq!(first.name, "examples::t::cn_1");
+        assert_eq!(first.spec.source.kind, SourceKind::DocExample);
+        let step = &first.spec.steps[0];
+        assert_eq!(step.params["PersonId"], "{{run}}-2001");
+        assert!(step.expect.as_ref().unwrap().is_success());
+        // The CN error example: a code in no registry, expected as its registered twin.
+        let second = by_name(&cases, "::cn_2");
+        let expect = second.spec.steps[0].expect.as_ref().unwrap();
+        assert_eq!(
+            expect.code.as_deref(),
+            Some("InvalidParameterValue.PersonIdNotExist")
+        );
+        assert!(
+            second.spec.findings.iter().any(
+                |f| f.contains("ResourceNotFound.ErrorPersonNotExisted, a code in no registry")
+            ),
+            "{:?}",
+            second.spec.findings
+        );
+        // A client is served the example's own answer.
+        assert_eq!(
+            expect.answer.as_ref().unwrap()["Response"]["Error"]["Code"],
+            "ResourceNotFound.ErrorPersonNotExisted"
+        );
+        // The EN example lost its Error: the override's reason is a finding.
+        let en = by_name(&cases, "::en_2");
+        assert!(
+            en.spec
+                .findings
+                .iter()
+                .any(|f| f.contains("the example answers success; its Error was lost")),
+            "{:?}",
+            en.spec.findings
+        );
+    }
+
+    #[test]
+    fn an_expectation_that_differs_from_the_example_says_why() {
+        let err = load(
+            r#"
+            examples_of = "DeletePerson"
+            [example."en#2"]
+            expect = { code = "InvalidParameterValue.PersonIdNotExist" }
+            "#,
+        )
+        .unwrap_err();
+        assert!(err.contains("en#2") && err.contains("reason"), "{err}");
+    }
+
+    #[test]
+    fn names_an_example_the_action_does_not_have() {
+        let err = load(
+            r#"
+            examples_of = "DeletePerson"
+            [example."cn#9"]
+            reason = "x"
+            "#,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("cn#9") && err.contains("cn#1, cn#2, en#1, en#2"),
+            "{err}"
+        );
+        let err = load(r#"examples_of = "NoSuchAction""#).unwrap_err();
+        assert!(err.contains("NoSuchAction"), "{err}");
+    }
+
+    #[test]
+    fn checks_the_listed_values_and_types_the_rest() {
+        let cases = load(
+            r#"
+            examples_of = "GetPersonBaseInfo"
+            ids = { "1001" = "{{run}}-1001" }
+            values = ["PersonName", "Gender"]
+            [example."en#2"]
+            reason = "lost"
+            expect = { code = "InvalidParameterValue.PersonIdNotExist" }
+            "#,
+        )
+        .unwrap();
+        let values = &by_name(&cases, "::cn_1").spec.steps[0]
+            .expect
+            .as_ref()
+            .unwrap()
+            .values;
+        assert_eq!(values.len(), 2, "{values:?}");
+        assert_eq!(values["PersonName"], "EvanLiao");
+        assert!(!values.contains_key("FaceIds"));
+        let err = load(
+            r#"
+            examples_of = "GetPersonBaseInfo"
+            values = ["Age"]
+        "#,
+        )
+        .unwrap_err();
+        assert!(err.contains("\"Age\" is not an output"), "{err}");
+    }
+
+    #[test]
+    fn an_answer_or_request_that_disagrees_with_the_catalog_is_a_finding() {
+        let cases = load(
+            r#"
+            examples_of = "GetPersonGroupInfo"
+            [example."en#3"]
+            reason = "lost"
+            expect = { code = "InvalidParameterValue.PersonIdNotExist" }
+            "#,
+        )
+        .unwrap();
+        let en1 = by_name(&cases, "::en_1");
+        assert!(
+            en1.spec
+                .findings
+                .iter()
+                .any(|f| f.contains("Response.GroupNum a string")),
+            "{:?}",
+            en1.spec.findings
+        );
+        // A mistyped answer is not served to a client as it is.
+        assert!(en1.spec.steps[0].expect.as_ref().unwrap().answer.is_none());
+        let cases = load(
+            r#"
+            examples_of = "SearchFacesReturnsByGroup"
+            [example."en#1"]
+            reason = "strings"
+            expect = { code = "InvalidParameter" }
+            "#,
+        )
+        .unwrap();
+        let en1 = by_name(&cases, "::en_1");
+        assert!(
+            en1.spec
+                .findings
+                .iter()
+                .any(|f| f.contains("MaxFaceNum is \"1\" where the parameter is Integer")),
+            "{:?}",
+            en1.spec.findings
+        );
+        // The documents' sample URLs are not for a live service.
+        assert!(
+            !en1.spec
+                .targets
+                .as_ref()
+                .unwrap()
+                .contains(&TargetKind::Live)
+        );
+    }
+
+    #[test]
+    fn an_answer_that_is_not_json_needs_an_expectation() {
+        let err = load(r#"examples_of = "GetGroupList""#).unwrap_err();
+        assert!(err.contains("en#1") && err.contains("not JSON"), "{err}");
+    }
+
+    /// The bundled suite holds one case per official example of every action.
+    #[test]
+    fn the_suite_has_every_example_of_every_action() {
+        let found = super::super::bundled().unwrap();
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+        let examples: Vec<&Case> = found
+            .cases
+            .iter()
+            .filter(|c| c.name.starts_with("examples::"))
+            .collect();
+        let total: usize = Spec::get().actions.iter().map(|a| a.examples.len()).sum();
+        assert_eq!(examples.len(), total);
+        assert_eq!(total, 135);
+        let actions: std::collections::BTreeSet<&str> = examples
+            .iter()
+            .map(|c| c.spec.steps[0].action.as_str())
+            .collect();
+        assert_eq!(actions.len(), 35);
+    }
+}
