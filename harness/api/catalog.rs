@@ -495,6 +495,14 @@ mod tests {
             ("GetUpgradeGroupFaceModelVersionJobList", 8),
             ("GetUpgradeGroupFaceModelVersionResult", 9),
             ("CompareFace", 75),
+            ("DetectFace", 74),
+            ("DetectFaceAttributes", 30),
+            ("AnalyzeFace", 71),
+            // 26 in §2; the stored Go client lists 25 (actions.toml).
+            ("AnalyzeDenseLandmarks", 25),
+            ("CompareMaskFace", 73),
+            ("DetectFaceSimilarity", 80),
+            ("DetectLiveFaceAccurate", 73),
         ]);
         assert_eq!(per_action, expected);
     }
@@ -622,6 +630,13 @@ mod tests {
                 "GetUpgradeGroupFaceModelVersionJobList",
                 "GetUpgradeGroupFaceModelVersionResult",
                 "CompareFace",
+                "DetectFace",
+                "DetectFaceAttributes",
+                "AnalyzeFace",
+                "AnalyzeDenseLandmarks",
+                "CompareMaskFace",
+                "DetectFaceSimilarity",
+                "DetectLiveFaceAccurate",
             ]
         );
     }
