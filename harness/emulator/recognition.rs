@@ -102,12 +102,22 @@ pub(crate) fn search(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Outcome
     for g in &groups {
         id(IdKind::Group, Some(g))?;
     }
-    let max_faces = count(p, "MaxFaceNum", 1, faces::MAX_FACES as i64)?;
     let limit = if by_group {
         count(p, "MaxPersonNumPerGroup", 5, 10)?
     } else {
         count(p, "MaxPersonNum", 5, 100)?
     };
+    // More faces than one search handles: the official SearchFaces example
+    // answers MaxFaceNum 11 with this code.
+    if p.int("MaxFaceNum")
+        .is_some_and(|n| n > faces::MAX_FACES as i64)
+    {
+        return Err(Reject::with(
+            "FailedOperation.SearchFacesExceed",
+            format!("MaxFaceNum may be at most {}", faces::MAX_FACES),
+        ));
+    }
+    let max_faces = count(p, "MaxFaceNum", 1, faces::MAX_FACES as i64)?;
     control_level(
         p,
         "QualityControl",
