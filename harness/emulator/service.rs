@@ -108,6 +108,8 @@ pub(crate) struct Service {
     busy: Mutex<HashSet<String>>,
     /// Deliberate deviations (none unless asked for).
     pub(crate) quirks: Quirks,
+    /// The server's clock (the control API can move or pin it).
+    pub(crate) clock: super::control::Clock,
 }
 
 /// Marks a PersonId busy for one write; unmarks on drop.
@@ -135,6 +137,7 @@ impl Service {
             limiter: rate_limit.map(RateLimiter::new),
             busy: Mutex::new(HashSet::new()),
             quirks: Quirks::default(),
+            clock: super::control::Clock::default(),
         }
     }
 
@@ -161,6 +164,7 @@ impl Service {
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = State::new();
         self.faults.clear();
         self.set_account(Account::Normal);
+        self.clock.clear();
     }
 
     fn mark_busy(&self, id: &str) -> Option<Busy<'_>> {
