@@ -168,6 +168,11 @@ pub struct Call {
     /// Seconds added to the current time for the signing timestamp.
     #[serde(default)]
     pub clock_skew: i64,
+    /// Pin the server clock at the second this call is signed (the
+    /// emulator's control API), so that `clock_skew` is exactly the skew
+    /// the server sees; such a case runs alone, and is skipped live.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pin_clock: bool,
     /// The `Version` to send, when not the API version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -522,8 +527,12 @@ impl Answer {
                 "{at}: give at most one of body, code, success and reset"
             ));
         }
-        if self.reset && (self.status.is_some() || self.content_type.is_some() || !self.omit.is_empty()) {
-            return Err(format!("{at}.reset: a reset sends no status, Content-Type or envelope"));
+        if self.reset
+            && (self.status.is_some() || self.content_type.is_some() || !self.omit.is_empty())
+        {
+            return Err(format!(
+                "{at}.reset: a reset sends no status, Content-Type or envelope"
+            ));
         }
         if self.success == Some(false) {
             return Err(format!(

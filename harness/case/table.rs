@@ -90,6 +90,8 @@ pub(crate) struct Row {
     #[serde(default)]
     pub clock_skew: Option<i64>,
     #[serde(default)]
+    pub pin_clock: Option<bool>,
+    #[serde(default)]
     pub version: Option<String>,
     #[serde(default)]
     pub tamper: Option<Tamper>,
@@ -185,6 +187,7 @@ impl TableFile {
                 v1_method: row.v1_method,
                 credentials: row.credentials.unwrap_or_default(),
                 clock_skew: row.clock_skew.unwrap_or(0),
+                pin_clock: row.pin_clock.unwrap_or(false),
                 version: row.version.clone(),
                 tamper: row.tamper.clone(),
                 fault,

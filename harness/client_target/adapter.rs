@@ -23,8 +23,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::io::AsyncWriteExt;
 
-use crate::case::TargetKind;
 use super::retry::Failure;
+use crate::case::TargetKind;
 use crate::check::{ErrorKind, Returned, ReturnedError};
 use crate::client::{CallOptions, Client, ClientError};
 use crate::envelope::{self, Said};

@@ -37,9 +37,7 @@ pub(crate) enum Class {
 }
 
 /// The prefixes of the actions that change state.
-const WRITE_PREFIXES: &[&str] = &[
-    "Create", "Delete", "Modify", "Copy", "Upgrade", "Revert",
-];
+const WRITE_PREFIXES: &[&str] = &["Create", "Delete", "Modify", "Copy", "Upgrade", "Revert"];
 
 /// The idempotency class of `action`.
 pub(crate) fn class(action: &str) -> Class {
@@ -78,10 +76,22 @@ mod tests {
 
     #[test]
     fn writes_are_the_state_changing_actions() {
-        for a in ["CreatePerson", "DeletePerson", "ModifyGroup", "CopyPerson", "DeleteFace"] {
+        for a in [
+            "CreatePerson",
+            "DeletePerson",
+            "ModifyGroup",
+            "CopyPerson",
+            "DeleteFace",
+        ] {
             assert_eq!(class(a), Class::Write, "{a}");
         }
-        for a in ["GetPersonBaseInfo", "GetGroupList", "SearchFaces", "VerifyPerson", "CompareFace"] {
+        for a in [
+            "GetPersonBaseInfo",
+            "GetGroupList",
+            "SearchFaces",
+            "VerifyPerson",
+            "CompareFace",
+        ] {
             assert_eq!(class(a), Class::Read, "{a}");
         }
     }

@@ -345,7 +345,8 @@ mod clock_tests {
     #[test]
     fn the_clock_moves_pins_and_refuses_what_is_out_of_bounds() {
         let svc = crate::emulator::service::Service::new(crate::sign::KeyStore::new([]), None);
-        let post = |body: &str| handle(&svc, "POST", "/__emulator/clock", "", body.as_bytes()).unwrap();
+        let post =
+            |body: &str| handle(&svc, "POST", "/__emulator/clock", "", body.as_bytes()).unwrap();
         let wall = crate::wire::now();
         let (status, view) = post(r#"{"offset_s": -300}"#);
         assert_eq!(status, 200, "{view}");
@@ -361,11 +362,18 @@ mod clock_tests {
         ] {
             assert_eq!(post(refused).0, 400, "{refused}");
         }
-        assert_eq!(svc.clock.now(), wall + 5, "a refused change changes nothing");
+        assert_eq!(
+            svc.clock.now(),
+            wall + 5,
+            "a refused change changes nothing"
+        );
         assert_eq!(post("{}").0, 200);
         assert!((svc.clock.now() - crate::wire::now()).abs() <= 1);
         post(r#"{"offset_s": 60}"#);
         handle(&svc, "POST", "/__emulator/reset", "", b"").unwrap();
-        assert!((svc.clock.now() - crate::wire::now()).abs() <= 1, "reset restores the wall clock");
+        assert!(
+            (svc.clock.now() - crate::wire::now()).abs() <= 1,
+            "reset restores the wall clock"
+        );
     }
 }

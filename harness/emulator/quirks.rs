@@ -29,6 +29,13 @@ pub enum Quirk {
     Window600s,
     /// Window: only timestamps within 240 s are accepted.
     Window240s,
+    /// Window: one second short (a `>=` for a `>`): exactly 300 s refused.
+    Window299s,
+    /// Window: one second long: 301 s accepted.
+    Window301s,
+    /// Signature: `X-TC-Content-SHA256: UNSIGNED-PAYLOAD` ignored, the
+    /// body hashed all the same (a verifier that never implemented it).
+    UnsignedPayloadHashed,
     /// Signature: the credential scope's date and service are not checked
     /// against the timestamp and `iai`; the key is derived from them as given.
     CredentialScopeUnchecked,
@@ -83,6 +90,21 @@ impl Quirk {
             Self::Window240s,
             "window-240s",
             "timestamps more than 240 s away refused",
+        ),
+        (
+            Self::Window299s,
+            "window-299s",
+            "a timestamp exactly 300 s away refused",
+        ),
+        (
+            Self::Window301s,
+            "window-301s",
+            "a timestamp 301 s away accepted",
+        ),
+        (
+            Self::UnsignedPayloadHashed,
+            "unsigned-payload-hashed",
+            "X-TC-Content-SHA256: UNSIGNED-PAYLOAD ignored, the body hashed",
         ),
         (
             Self::SizeLimitsOffByOne,
@@ -183,8 +205,27 @@ impl Quirks {
             600
         } else if self.has(Quirk::Window240s) {
             240
+        } else if self.has(Quirk::Window299s) {
+            correct - 1
+        } else if self.has(Quirk::Window301s) {
+            correct + 1
         } else {
             correct
+        }
+    }
+
+    /// The headers the TC3 verifier reads: without `X-TC-Content-SHA256`
+    /// under [`Quirk::UnsignedPayloadHashed`], so the body is hashed.
+    pub(crate) fn verified_headers<'h>(
+        &self,
+        headers: &'h http::HeaderMap,
+    ) -> Cow<'h, http::HeaderMap> {
+        if self.has(Quirk::UnsignedPayloadHashed) && headers.contains_key("x-tc-content-sha256") {
+            let mut owned = headers.clone();
+            owned.remove("x-tc-content-sha256");
+            Cow::Owned(owned)
+        } else {
+            Cow::Borrowed(headers)
         }
     }
 

@@ -242,7 +242,7 @@ impl Service {
                 &ReceivedTc3 {
                     method: req.method,
                     query: &self.quirks.canonical_query(req.query),
-                    headers: req.headers,
+                    headers: &self.quirks.verified_headers(req.headers),
                     body: req.body,
                 },
                 &self.keys,

@@ -285,7 +285,11 @@ pub(crate) fn client_matrix(report: &Report) -> String {
                 cases.len(),
                 if cases.len() == 1 { "" } else { "s" },
                 shown.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             );
         }
     }
@@ -520,7 +524,10 @@ mod tests {
             record.findings = vec!["sends X-TC-Content-SHA256: UNSIGNED-PAYLOAD".into()];
         }
         let md = markdown(&report);
-        let section = md.split("## Client findings").nth(1).expect("a findings section");
+        let section = md
+            .split("## Client findings")
+            .nth(1)
+            .expect("a findings section");
         assert!(
             section.contains(
                 "- The client sends X-TC-Content-SHA256: UNSIGNED-PAYLOAD (1 case: `client::http_500`)"

@@ -158,7 +158,7 @@ impl Runner {
         // answers still keep the contract (envelope, codes, types).
         for (i, call) in scoped.teardown.iter().enumerate() {
             let label = format!("teardown[{i}] {}", call.action);
-            if let Ok(exchange) = self.send(call, &scope, &result.name, &label).await {
+            if let Ok(exchange) = self.send(call, &scope, &result.name, &label, None).await {
                 let checked =
                     check::contract(&call.action, &exchange, self.session.kind, self.catalog);
                 result
@@ -220,7 +220,34 @@ impl Runner {
                 return false;
             }
         }
-        let exchange = match self.send(call, scope, &result.name, label).await {
+        // A pinned clock: the server stands at the second the call is signed.
+        let pinned = if call.pin_clock {
+            let control = self.session.control.as_ref().expect("checked before");
+            let at = crate::wire::now();
+            if let Err(e) = control.set_clock(0, Some(at)).await {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: server clock"),
+                    "the clock pinned",
+                    control_error(self.session.url(), e).to_string(),
+                ));
+                return false;
+            }
+            Some(at)
+        } else {
+            None
+        };
+        let sent = self.send(call, scope, &result.name, label, pinned).await;
+        if pinned.is_some() {
+            let control = self.session.control.as_ref().expect("checked before");
+            if let Err(e) = control.set_clock(0, None).await {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: server clock"),
+                    "the clock running again",
+                    control_error(self.session.url(), e).to_string(),
+                ));
+            }
+        }
+        let exchange = match sent {
             Ok(exchange) => exchange,
             Err(Failure::Refused(e)) => {
                 result.mismatches.push(Mismatch::new(
@@ -284,11 +311,11 @@ pub(super) enum Failure {
 /// A case whose fault cannot be scoped to its own PersonId would disturb
 /// the cases running beside it: it runs alone.
 fn needs_exclusive(case: &Case) -> bool {
-    case.spec
-        .setup
-        .iter()
-        .chain(&case.spec.steps)
-        .any(|c| c.fault.is_some() && !c.params.get("PersonId").is_some_and(Value::is_string))
+    case.spec.setup.iter().chain(&case.spec.steps).any(|c| {
+        // a pinned clock is the whole server's
+        c.pin_clock
+            || (c.fault.is_some() && !c.params.get("PersonId").is_some_and(Value::is_string))
+    })
 }
 
 /// Why `case` cannot run on a live target under the guard's options, if

@@ -117,7 +117,10 @@ fn a_correct_small_client_passes_and_every_defect_fails_its_named_case() {
     assert!(failed.is_empty(), "the correct client fails {failed:?}");
     assert!(correct.iter().filter(|(_, s, _)| s == "passed").count() > 50);
     let found: Vec<_> = correct.iter().filter(|(_, _, f)| !f.is_empty()).collect();
-    assert!(found.is_empty(), "the correct client has findings {found:?}");
+    assert!(
+        found.is_empty(),
+        "the correct client has findings {found:?}"
+    );
 
     let mut survivors = Vec::new();
     for (defect, killer) in KILLERS {
