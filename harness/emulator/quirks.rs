@@ -52,6 +52,9 @@ pub enum Quirk {
     PersonId65Bytes,
     /// State effects: `DeletePerson` answers success and deletes nothing.
     DeleteIsNoop,
+    /// State effects: `DeletePersonFromGroup` answers success and removes
+    /// nothing.
+    DeleteFromGroupIsNoop,
     /// Types: integer output fields are answered as strings.
     IntegersAsStrings,
     /// Codes: a missing person is answered with an undocumented code.
@@ -145,6 +148,11 @@ impl Quirk {
             Self::DeleteIsNoop,
             "delete-is-noop",
             "DeletePerson answers success and deletes nothing",
+        ),
+        (
+            Self::DeleteFromGroupIsNoop,
+            "delete-from-group-is-noop",
+            "DeletePersonFromGroup answers success and removes nothing",
         ),
         (
             Self::IntegersAsStrings,

@@ -342,6 +342,12 @@ impl Service {
                 .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
                 .map(|_| Map::new());
         }
+        if action == "DeletePersonFromGroup" && self.quirks.has(Quirk::DeleteFromGroupIsNoop) {
+            // Finds the person, answers success, removes nothing.
+            return actions::run("GetPersonGroupInfo", &Params(&params), &self.state)
+                .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
+                .map(|_| Map::new());
+        }
         actions::run(action, &Params(&params), &self.state)
             .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
     }

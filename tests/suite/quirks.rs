@@ -68,6 +68,10 @@ const KILLERS: &[(&str, &str)] = &[
         "delete_person::lifecycle_second_delete_fails",
     ),
     (
+        "delete-from-group-is-noop",
+        "library::delete_person_from_group_leaves_the_other_groups",
+    ),
+    (
         "integers-as-strings",
         "delete_person::lifecycle_removes_from_all_groups",
     ),
