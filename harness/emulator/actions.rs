@@ -322,11 +322,18 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
                 "InvalidParameterValue.QualityControlIllegal",
             )?;
             let level = p.int("QualityControl").unwrap_or(0);
-            // An image with no face, or below the quality asked for, is not added.
-            let decoded: Vec<Option<NewFace>> = images(p.strs("Urls"), p.strs("Images"))?
+            let given = images(p.strs("Urls"), p.strs("Images"))?;
+            // Images that all decode and none shows a face: the document's
+            // NoFaceInPhoto (RetCode -1101 each), not a decoding failure.
+            if given
                 .iter()
-                .map(|i| largest(i.as_ref()?, level))
-                .collect();
+                .all(|i| i.as_ref().is_some_and(|i| i.faces.is_empty()))
+            {
+                return Err("InvalidParameterValue.NoFaceInPhoto".into());
+            }
+            // An image with no face, or below the quality asked for, is not added.
+            let decoded: Vec<Option<NewFace>> =
+                given.iter().map(|i| largest(i.as_ref()?, level)).collect();
             lock(st).create_face(person, &decoded)
         })(),
         "SearchFaces"
