@@ -31,14 +31,29 @@ DEFECTS = {
     "invents-a-code": "turns an answer that is no envelope into a Tencent error code",
     "no-retry": "never retries, whatever max_attempts allows",
     "retries-everything": "retries every error, a wrong request included",
+    "retries-past-max": "makes one attempt more than max_attempts allows",
+    "retries-writes": "retries a write after a 502 or a reset, when it may have landed",
+    "new-body-on-retry": "re-serializes the parameters differently on a retry",
+    # Accepted as the cloud accepts them, but named in the client report:
+    "host-without-port": "signs Host without the port it sends (a finding, not a failure)",
+    "unsigned-payload": "always sends X-TC-Content-SHA256: UNSIGNED-PAYLOAD (a finding, not a failure)",
 }
 
+# Which failures may be retried, by the action's idempotency class
+# (harness/client_target/retry.rs): a throttle always, a gateway's 5xx or no
+# answer only for a read, an API error never.
+WRITE_PREFIXES = ("Create", "Delete", "Modify", "Copy", "Upgrade", "Revert")
 
-def sign(secret_id, secret_key, host, action, payload, timestamp, date):
+
+def is_write(action):
+    return action.startswith(WRITE_PREFIXES)
+
+
+def sign(secret_id, secret_key, host, action, payload, timestamp, date, unsigned=False):
     canonical_headers = "content-type:application/json\nhost:%s\nx-tc-action:%s\n" % (host, action.lower())
     signed_headers = "content-type;host;x-tc-action"
-    canonical = "\n".join(["POST", "/", "", canonical_headers, signed_headers,
-                           hashlib.sha256(payload).hexdigest()])
+    hashed = hashlib.sha256(b"UNSIGNED-PAYLOAD" if unsigned else payload).hexdigest()
+    canonical = "\n".join(["POST", "/", "", canonical_headers, signed_headers, hashed])
     scope = "%s/iai/tc3_request" % date
     to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), scope,
                          hashlib.sha256(canonical.encode()).hexdigest()])
@@ -64,12 +79,15 @@ def stringify(value):
     return value
 
 
-def call(req, defect):
+def call(req, defect, attempt):
     url = urlsplit(req["endpoint"])
     params = dict(req.get("params", {}))
     if defect == "extra-param":
         params["Debug"] = "1"
-    payload = json.dumps(params).encode()
+    if defect == "new-body-on-retry" and attempt > 0:
+        payload = json.dumps(params, sort_keys=True, separators=(",", ":")).encode()
+    else:
+        payload = json.dumps(params).encode()
     timestamp = int(time.time())
     day = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).date()
     if defect == "local-date":
@@ -81,9 +99,13 @@ def call(req, defect):
         "X-TC-Action": req["action"],
         "X-TC-Version": req["version"],
         "X-TC-Timestamp": str(timestamp),
-        "Authorization": sign(creds["secret_id"], creds["secret_key"], url.netloc,
-                              req["action"], payload, timestamp, day.isoformat()),
+        "Authorization": sign(creds["secret_id"], creds["secret_key"],
+                              url.hostname if defect == "host-without-port" else url.netloc,
+                              req["action"], payload, timestamp, day.isoformat(),
+                              unsigned=defect == "unsigned-payload"),
     }
+    if defect == "unsigned-payload":
+        headers["X-TC-Content-SHA256"] = "UNSIGNED-PAYLOAD"
     if req.get("region"):
         headers["X-TC-Region"] = req["region"]
     request = urllib.request.Request(req["endpoint"] + "/", data=payload, headers=headers, method="POST")
@@ -93,30 +115,43 @@ def call(req, defect):
     except urllib.error.HTTPError as e:
         status, body = e.code, e.read()
     except OSError as e:
-        return {"error": {"code": "ClientNetworkError", "message": str(e), "kind": "transport"}}, False
+        # No answer (reset, timeout): the call may have run.
+        return {"error": {"code": "ClientNetworkError", "message": str(e), "kind": "transport"}}, "no-answer"
     try:
         response = json.loads(body)["Response"]
     except (ValueError, KeyError, TypeError) as e:
         if defect == "invents-a-code":
             return {"error": {"code": "InternalError", "message": "internal error", "kind": "api"}}, True
         kind = "http" if status != 200 else "parse"
-        return {"error": {"code": "ParseError", "message": str(e), "kind": kind}}, status >= 500
+        return {"error": {"code": "ParseError", "message": str(e), "kind": kind}}, \
+            "gateway" if status >= 500 else None
     error = response.get("Error")
     if error is None:
         if status != 200:
-            return {"error": {"code": "HTTPError", "message": str(status), "kind": "http"}}, True
+            return {"error": {"code": "HTTPError", "message": str(status), "kind": "http"}}, \
+                "gateway" if status >= 500 else None
         ok = stringify(response) if defect == "integers-as-strings" else response
-        return {"ok": ok}, False
+        return {"ok": ok}, None
     out = {"code": error.get("Code"), "message": error.get("Message"),
            "request_id": response.get("RequestId"), "kind": "api"}
     if defect == "drops-request-id":
         out["request_id"] = None
     if defect == "empty-message":
         out["message"] = ""
-    retryable = error.get("Code") in ("RequestLimitExceeded", "InternalError") or status >= 500
+    code = error.get("Code") or ""
+    return {"error": out}, "throttled" if code.startswith("RequestLimitExceeded") else "refused"
+
+
+def may_retry(failure, action, defect):
+    if failure is None:
+        return False
     if defect == "retries-everything":
-        retryable = True
-    return {"error": out}, retryable
+        return True
+    if failure == "throttled":
+        return True
+    if failure in ("gateway", "no-answer"):
+        return not is_write(action) or defect == "retries-writes"
+    return False
 
 
 def main():
@@ -125,9 +160,11 @@ def main():
     defect = parser.parse_args().defect
     req = json.load(sys.stdin)
     attempts = 1 if defect == "no-retry" else max(1, int(req.get("max_attempts", 1)))
+    if defect == "retries-past-max" and attempts > 1:
+        attempts += 1
     for attempt in range(attempts):
-        out, retryable = call(req, defect)
-        if not retryable or attempt + 1 == attempts:
+        out, failure = call(req, defect, attempt)
+        if not may_retry(failure, req["action"], defect) or attempt + 1 == attempts:
             break
     print(json.dumps(out))
 

@@ -89,6 +89,10 @@ pub struct ClientRecord {
     pub requests: usize,
     /// The signed headers of each request (`v1` for signature v1).
     pub signed_headers: Vec<String>,
+    /// What the client did that the cloud accepts but the report names
+    /// (Host signed without its port, UNSIGNED-PAYLOAD).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
 }
 
 /// Everything a case produced.

@@ -467,6 +467,7 @@ impl RecipeFile {
             v1_method: None,
             credentials: Credential::default(),
             clock_skew: 0,
+            pin_clock: false,
             version: None,
             tamper: None,
             fault: None,

@@ -370,6 +370,7 @@ impl ExamplesFile {
                 version: None,
                 tamper: None,
                 fault: o.fault.clone(),
+                pin_clock: false,
                 expect: Some(expect.clone()),
             };
             let setup = o.setup.clone().unwrap_or_else(|| self.setup.clone());

@@ -75,7 +75,7 @@ impl Case {
             .setup
             .iter()
             .chain(&self.spec.steps)
-            .any(|c| c.fault.is_some())
+            .any(|c| c.fault.is_some() || c.pin_clock)
     }
 }
 

@@ -168,6 +168,11 @@ pub struct Call {
     /// Seconds added to the current time for the signing timestamp.
     #[serde(default)]
     pub clock_skew: i64,
+    /// Pin the server clock at the second this call is signed (the
+    /// emulator's control API), so that `clock_skew` is exactly the skew
+    /// the server sees; such a case runs alone, and is skipped live.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pin_clock: bool,
     /// The `Version` to send, when not the API version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -455,6 +460,9 @@ pub struct Reply {
     /// A success envelope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+    /// No answer: the request is read, then the connection is reset.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
     /// Envelope keys to leave out (see [`Answer::omit`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub omit: Vec<String>,
@@ -495,6 +503,9 @@ pub struct Answer {
     /// A success envelope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+    /// No answer: the request is read, then the connection is reset (RST).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
     /// Envelope keys to leave out: `RequestId`, `Code`, `Message`, or
     /// `Response` (the inner object is sent without its wrapper).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -503,7 +514,7 @@ pub struct Answer {
 
 impl Answer {
     fn gives_the_answer(&self) -> bool {
-        self.body.is_some() || self.code.is_some() || self.success.is_some()
+        self.body.is_some() || self.code.is_some() || self.success.is_some() || self.reset
     }
 
     fn validate(&self, at: &str) -> Result<(), String> {
@@ -511,12 +522,22 @@ impl Answer {
             self.body.is_some(),
             self.code.is_some(),
             self.success.is_some(),
+            self.reset,
         ]
         .iter()
         .filter(|b| **b)
         .count();
         if said > 1 {
-            return Err(format!("{at}: give at most one of body, code and success"));
+            return Err(format!(
+                "{at}: give at most one of body, code, success and reset"
+            ));
+        }
+        if self.reset
+            && (self.status.is_some() || self.content_type.is_some() || !self.omit.is_empty())
+        {
+            return Err(format!(
+                "{at}.reset: a reset sends no status, Content-Type or envelope"
+            ));
         }
         if self.success == Some(false) {
             return Err(format!(
@@ -546,6 +567,7 @@ impl Reply {
             body: self.body.clone(),
             code: self.code.clone(),
             success: self.success,
+            reset: self.reset,
             omit: self.omit.clone(),
         }
     }

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::schema::{
-    Call, CaseFile, Credential, Expect, ExpectFail, Fault, Source, SourceKind, Tamper, TargetKind,
-    V1Digest,
+    Call, CaseFile, Credential, Expect, ExpectFail, Fault, Reply, Source, SourceKind, Tamper,
+    TargetKind, V1Digest,
 };
 use super::{Case, RowInfo};
 use crate::wire::{SignedHeaderSet, Style};
@@ -90,6 +90,8 @@ pub(crate) struct Row {
     #[serde(default)]
     pub clock_skew: Option<i64>,
     #[serde(default)]
+    pub pin_clock: Option<bool>,
+    #[serde(default)]
     pub version: Option<String>,
     #[serde(default)]
     pub tamper: Option<Tamper>,
@@ -109,6 +111,9 @@ pub(crate) struct Row {
     pub findings: Vec<String>,
     #[serde(default)]
     pub snapshot: Option<bool>,
+    /// What the fake server serves a client (a client-target row).
+    #[serde(default)]
+    pub reply: Option<Reply>,
 }
 
 /// What a fault row may change about its fault.
@@ -156,12 +161,14 @@ impl TableFile {
             if trigger != Some(Trigger::Fault) && row.fault.is_some() {
                 return Err(format!("{at}.fault: only for trigger = \"fault\""));
             }
+            let answered = row.reply.as_ref().is_some_and(Reply::gives_the_answer);
             let expect = match (&row.expect, &row.code) {
-                (Some(e), _) => e.clone(),
-                (None, Some(code)) => Expect {
+                (Some(e), _) => Some(e.clone()),
+                (None, Some(code)) => Some(Expect {
                     code: Some(code.clone()),
                     ..Expect::default()
-                },
+                }),
+                (None, None) if answered => None,
                 (None, None) => return Err(format!("{at}.expect: give `expect` or `code`")),
             };
             let fault = (trigger == Some(Trigger::Fault)).then(|| {
@@ -180,10 +187,11 @@ impl TableFile {
                 v1_method: row.v1_method,
                 credentials: row.credentials.unwrap_or_default(),
                 clock_skew: row.clock_skew.unwrap_or(0),
+                pin_clock: row.pin_clock.unwrap_or(false),
                 version: row.version.clone(),
                 tamper: row.tamper.clone(),
                 fault,
-                expect: Some(expect),
+                expect,
             };
             let description = match (&row.description, &row.reason) {
                 (Some(d), _) => format!("{}: {d}", self.description),
@@ -206,7 +214,7 @@ impl TableFile {
                 setup: row.setup.clone().unwrap_or_else(|| self.setup.clone()),
                 steps: vec![step],
                 teardown: Vec::new(),
-                reply: None,
+                reply: row.reply.clone(),
             };
             spec.validate().map_err(|e| format!("{at}: {e}"))?;
             out.push(Case {

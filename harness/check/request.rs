@@ -61,9 +61,39 @@ pub(crate) fn retries(
     out
 }
 
-/// Checks one request; returns the mismatches (fields prefixed by `at`)
-/// and the signed headers the client chose (`v1` for signature v1).
-pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mismatch>, String) {
+/// What the check of one request found.
+#[derive(Debug, Default)]
+pub(crate) struct Checked {
+    /// What is wrong (fields prefixed by `at`): the case fails.
+    pub(crate) mismatches: Vec<Mismatch>,
+    /// The signed headers the client chose (`v1` for signature v1).
+    pub(crate) signed_with: String,
+    /// What the cloud accepts but a client should not rely on: named in
+    /// the client report, the case still passes.
+    pub(crate) findings: Vec<String>,
+}
+
+/// The finding for a signature over `Host` without its port.
+pub(crate) const FINDING_HOST_WITHOUT_PORT: &str = "signs Host without the port it sends (accepted: the verifier retries without the port, as for the Node SDK; a server that signs the Host as received refuses it)";
+/// The finding for `X-TC-Content-SHA256: UNSIGNED-PAYLOAD`.
+pub(crate) const FINDING_UNSIGNED_PAYLOAD: &str = "sends X-TC-Content-SHA256: UNSIGNED-PAYLOAD (accepted: the body is not covered by the signature, so it can be altered in transit unnoticed)";
+
+/// Checks one request.
+pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> Checked {
+    let (mismatches, signed_with, findings) = check_parts(request, asked, at);
+    Checked {
+        mismatches,
+        signed_with,
+        findings,
+    }
+}
+
+fn check_parts(
+    request: &Request,
+    asked: &Asked<'_>,
+    at: &str,
+) -> (Vec<Mismatch>, String, Vec<String>) {
+    let mut findings = Vec::new();
     let mut out = Vec::new();
     let mut push = |field: &str, expected: String, found: String| {
         out.push(Mismatch::new(format!("{at}.{field}"), expected, found))
@@ -95,8 +125,18 @@ pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mism
             headers: &request.headers,
             body: &request.body,
         };
+        let unsigned = header(request, "x-tc-content-sha256")
+            .is_some_and(|v| v.trim() == crate::sign::tc3::UNSIGNED_PAYLOAD);
         signed_with = match verify::verify_tc3(&received, &keys, &policy) {
-            Ok(verified) => verified.signed_headers.join(";"),
+            Ok(verified) => {
+                if verified.host_without_port {
+                    findings.push(FINDING_HOST_WITHOUT_PORT.to_string());
+                }
+                if unsigned {
+                    findings.push(FINDING_UNSIGNED_PAYLOAD.to_string());
+                }
+                verified.signed_headers.join(";")
+            }
             Err(e) => {
                 push(
                     "signature",
@@ -142,7 +182,7 @@ pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mism
                             "a JSON object of the parameters".into(),
                             format!("{:?}", String::from_utf8_lossy(&request.body)),
                         );
-                        return (out, signed_with);
+                        return (out, signed_with, findings);
                     }
                 }
             }
@@ -152,12 +192,12 @@ pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mism
                         .into_owned()
                         .collect();
                     compare_flat(&pairs, asked.params, at, &mut out);
-                    (out, signed_with)
+                    (out, signed_with, findings)
                 };
             }
             other => {
                 push("method", "POST or GET".into(), other.to_string());
-                return (out, signed_with);
+                return (out, signed_with, findings);
             }
         };
     } else {
@@ -175,7 +215,12 @@ pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mism
             params: &pairs,
         };
         signed_with = match verify::verify_v1(&received, &keys, &policy) {
-            Ok(_) => "v1".into(),
+            Ok(verified) => {
+                if verified.host_without_port {
+                    findings.push(FINDING_HOST_WITHOUT_PORT.to_string());
+                }
+                "v1".into()
+            }
             Err(e) => {
                 push(
                     "signature",
@@ -206,7 +251,7 @@ pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mism
             .filter(|(k, _)| !crate::api::V1_COMMON_PARAMS.contains(&k.as_str()))
             .collect();
         compare_flat(&own, asked.params, at, &mut out);
-        return (out, signed_with);
+        return (out, signed_with, findings);
     }
     if &sent != asked.params {
         out.push(Mismatch::new(
@@ -215,7 +260,7 @@ pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mism
             Value::Object(sent).to_string(),
         ));
     }
-    (out, signed_with)
+    (out, signed_with, findings)
 }
 
 /// Compares flattened query parameters with the case's parameters.

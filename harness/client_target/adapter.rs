@@ -23,6 +23,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::io::AsyncWriteExt;
 
+use super::retry::Failure;
 use crate::case::TargetKind;
 use crate::check::{ErrorKind, Returned, ReturnedError};
 use crate::client::{CallOptions, Client, ClientError};
@@ -302,23 +303,39 @@ async fn call_rust(input: &Input<'_>) -> Returned {
             );
         }
     };
-    // RequestLimitExceeded is retried while max_attempts allows, each
-    // attempt signed anew; nothing else is (a wrong request stays wrong, and
-    // a write that got no answer may have landed).
+    // Sent again while max_attempts allows, each attempt signed anew, when
+    // the retry policy allows it for this action's class (`retry.rs`).
+    let class = super::retry::class(input.action);
     let mut attempt = 1;
     loop {
         let mut options = CallOptions::new(Style::Tc3PostJson, crate::wire::now());
         options.version = input.version.to_string();
-        let exchange = match client.call(input.action, input.params, &options).await {
-            Ok(exchange) => exchange,
-            Err(ClientError::Transport(e)) => {
-                return Returned::error(
+        let (returned, failure) = match client.call(input.action, input.params, &options).await {
+            Ok(exchange) => {
+                let returned = read_answer(exchange.status, &exchange.body);
+                let failure = match &returned {
+                    Returned::Ok(_) => None,
+                    Returned::Error(e) if e.kind == Some(ErrorKind::Api) => {
+                        Some(if e.code.starts_with("RequestLimitExceeded") {
+                            Failure::Throttled
+                        } else {
+                            Failure::Refused
+                        })
+                    }
+                    Returned::Error(_) if exchange.status >= 500 => Some(Failure::Gateway),
+                    Returned::Error(_) => None,
+                };
+                (returned, failure)
+            }
+            Err(ClientError::Transport(e)) => (
+                Returned::error(
                     "ClientError.NetworkError",
                     e.to_string(),
                     None,
                     ErrorKind::Transport,
-                );
-            }
+                ),
+                Some(Failure::NoAnswer),
+            ),
             Err(e) => {
                 return Returned::error(
                     "ClientError.SignError",
@@ -328,9 +345,8 @@ async fn call_rust(input: &Input<'_>) -> Returned {
                 );
             }
         };
-        let returned = read_answer(exchange.status, &exchange.body);
-        let throttled = matches!(&returned, Returned::Error(e) if e.code == "RequestLimitExceeded");
-        if !throttled || attempt >= input.max_attempts {
+        let again = failure.is_some_and(|f| super::retry::may_retry(class, f));
+        if !again || attempt >= input.max_attempts {
             return returned;
         }
         attempt += 1;

@@ -12,6 +12,7 @@
 
 mod adapter;
 mod reply;
+mod retry;
 mod server;
 
 use std::time::{Duration, Instant};
@@ -189,10 +190,16 @@ impl ClientRunner {
             authority: &authority,
             now: crate::wire::now(),
         };
+        let mut findings: Vec<String> = Vec::new();
         for (i, r) in requests.iter().enumerate() {
-            let (mismatches, signed) = request::check(r, &asked, &format!("request[{i}]"));
-            out.extend(mismatches);
-            signed_headers.push(signed);
+            let checked = request::check(r, &asked, &format!("request[{i}]"));
+            out.extend(checked.mismatches);
+            signed_headers.push(checked.signed_with);
+            for f in checked.findings {
+                if !findings.contains(&f) {
+                    findings.push(f);
+                }
+            }
         }
         out.extend(request::retries(&requests, reply.attempts, max_attempts));
         let last = &answers[requests.len().saturating_sub(1).min(answers.len() - 1)];
@@ -213,6 +220,7 @@ impl ClientRunner {
             adapter_failure: None,
             requests: requests.len(),
             signed_headers,
+            findings,
         };
         let observed = match returned {
             Err(failure) => {

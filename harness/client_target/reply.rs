@@ -23,6 +23,8 @@ pub(crate) struct Served {
     pub(crate) content_type: Option<String>,
     pub(crate) body: Vec<u8>,
     pub(crate) request_id: Option<String>,
+    /// No answer: the connection is reset once the request is read.
+    pub(crate) reset: bool,
     /// What a correct client returns when it gets this answer in time.
     pub(crate) expected: Expected,
     /// A short description for reports.
@@ -50,6 +52,22 @@ pub(crate) fn serve(
         }
         fields
     };
+    if answer.reset {
+        return Ok(Served {
+            status: 0,
+            content_type: None,
+            body: Vec::new(),
+            request_id: None,
+            reset: true,
+            expected: Expected::Error {
+                code: None,
+                message: None,
+                request_id: None,
+                kind: ErrorKind::Transport,
+            },
+            summary: "connection reset (no answer)".into(),
+        });
+    }
     let shape = if let Some(body) = &answer.body {
         Shape::Raw(body.clone())
     } else if let Some(code) = &answer.code {
@@ -157,6 +175,7 @@ pub(crate) fn serve(
         content_type: content_type.clone(),
         body,
         request_id,
+        reset: false,
         expected,
         summary: format!("HTTP {status}, {ct_text}, {what}"),
     })

@@ -50,8 +50,12 @@ pub(crate) fn handle(
             t.faults.clear();
             (200, json!({ "cleared": true }))
         }),
+        ("GET", "/__emulator/clock") | ("POST", "/__emulator/clock") => {
+            clock_route(svc, method, body)
+        }
         ("POST", "/__emulator/reset") => scoped(svc, query, |t| {
             t.reset();
+            svc.clock.clear();
             (200, json!({ "reset": true, "account": &*t.name }))
         }),
         ("GET", "/__emulator/state") => scoped(svc, query, state_view),
@@ -310,5 +314,131 @@ mod tests {
         )
         .unwrap();
         assert_eq!(status, 400);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The server clock: an offset from the wall clock, or pinned to one second,
+// so that a case can put a request exactly 300 s (or 301 s) from "now".
+
+/// How far the server clock may be moved from the wall clock, seconds.
+pub(crate) const MAX_CLOCK_OFFSET_S: i64 = 7 * 24 * 3600;
+
+/// The emulator's clock: the wall clock plus an offset, or pinned.
+#[derive(Debug, Default)]
+pub(crate) struct Clock {
+    offset_s: std::sync::atomic::AtomicI64,
+    /// Unix seconds the clock stands still at; 0 when it runs.
+    pinned_at: std::sync::atomic::AtomicI64,
+}
+
+impl Clock {
+    /// The server's "now", Unix seconds.
+    pub(crate) fn now(&self) -> i64 {
+        use std::sync::atomic::Ordering::Relaxed;
+        match self.pinned_at.load(Relaxed) {
+            0 => crate::wire::now() + self.offset_s.load(Relaxed),
+            at => at,
+        }
+    }
+
+    fn set(&self, offset_s: i64, pinned_at: Option<i64>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.offset_s.store(offset_s, Relaxed);
+        self.pinned_at.store(pinned_at.unwrap_or(0), Relaxed);
+    }
+
+    /// Back to the wall clock.
+    pub(crate) fn clear(&self) {
+        self.set(0, None);
+    }
+
+    fn view(&self) -> Value {
+        use std::sync::atomic::Ordering::Relaxed;
+        let pinned = self.pinned_at.load(Relaxed);
+        json!({
+            "offset_s": self.offset_s.load(Relaxed),
+            "pinned_at": (pinned != 0).then_some(pinned),
+            "now": self.now(),
+        })
+    }
+}
+
+/// `POST /__emulator/clock`: `{"offset_s": N}` runs the clock N seconds
+/// from the wall clock; `{"pinned_at": T}` stops it at Unix second T (both
+/// within a week of the wall clock); `{}` restores the wall clock.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockSpec {
+    #[serde(default)]
+    offset_s: i64,
+    #[serde(default)]
+    pinned_at: Option<i64>,
+}
+
+fn clock_route(svc: &Service, method: &str, body: &[u8]) -> Reply {
+    if method == "POST" {
+        let spec: ClockSpec = match body_json(if body.is_empty() { b"{}" } else { body }) {
+            Ok(spec) => spec,
+            Err(reply) => return reply,
+        };
+        if spec.offset_s.abs() > MAX_CLOCK_OFFSET_S {
+            return bad(format!(
+                "offset_s: at most {MAX_CLOCK_OFFSET_S} s either way, got {}",
+                spec.offset_s
+            ));
+        }
+        if let Some(at) = spec.pinned_at {
+            if spec.offset_s != 0 {
+                return bad("give offset_s or pinned_at, not both");
+            }
+            if (at - crate::wire::now()).abs() > MAX_CLOCK_OFFSET_S {
+                return bad(format!(
+                    "pinned_at: within {MAX_CLOCK_OFFSET_S} s of the wall clock, got {at}"
+                ));
+            }
+        }
+        svc.clock.set(spec.offset_s, spec.pinned_at);
+    }
+    (200, svc.clock.view())
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_moves_pins_and_refuses_what_is_out_of_bounds() {
+        let svc = crate::emulator::service::Service::new(Vec::new(), &Default::default(), None);
+        let post =
+            |body: &str| handle(&svc, "POST", "/__emulator/clock", "", body.as_bytes()).unwrap();
+        let wall = crate::wire::now();
+        let (status, view) = post(r#"{"offset_s": -300}"#);
+        assert_eq!(status, 200, "{view}");
+        assert!((svc.clock.now() - (wall - 300)).abs() <= 1);
+        let (status, view) = post(&format!(r#"{{"pinned_at": {}}}"#, wall + 5));
+        assert_eq!((status, view["now"].as_i64()), (200, Some(wall + 5)));
+        assert_eq!(svc.clock.now(), wall + 5, "pinned, it stands still");
+        for refused in [
+            r#"{"offset_s": 604801}"#,
+            r#"{"pinned_at": 1}"#,
+            r#"{"offset_s": 1, "pinned_at": 1}"#,
+            r#"{"offset": 1}"#,
+        ] {
+            assert_eq!(post(refused).0, 400, "{refused}");
+        }
+        assert_eq!(
+            svc.clock.now(),
+            wall + 5,
+            "a refused change changes nothing"
+        );
+        assert_eq!(post("{}").0, 200);
+        assert!((svc.clock.now() - crate::wire::now()).abs() <= 1);
+        post(r#"{"offset_s": 60}"#);
+        handle(&svc, "POST", "/__emulator/reset", "", b"").unwrap();
+        assert!(
+            (svc.clock.now() - crate::wire::now()).abs() <= 1,
+            "reset restores the wall clock"
+        );
     }
 }

@@ -60,6 +60,35 @@ impl Emulator {
         self.default_account().inject(fault).await
     }
 
+    /// Runs the emulator's clock `offset_s` seconds from the wall clock
+    /// (at most a week either way): a test of a client's clock handling
+    /// without touching the machine's clock. 0 restores it; so does
+    /// [`Self::reset`]. The emulator's "now" as it answers.
+    ///
+    /// ```
+    /// use iai_conformance::emulator::{Config, Emulator};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = Emulator::start(Config::default(), "127.0.0.1:0".parse()?).await?;
+    /// let now = emulator.set_clock_offset(-600).await?;
+    /// assert!((now - (iai_conformance::now() - 600)).abs() <= 1);
+    /// assert!(emulator.set_clock_offset(8 * 24 * 3600).await.is_err(), "bounded");
+    /// emulator.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_clock_offset(&self, offset_s: i64) -> Result<i64, ControlError> {
+        self.control()?.set_clock(offset_s, None).await
+    }
+
+    /// Stops the emulator's clock at Unix second `at` (within a week of
+    /// the wall clock), so that a request signed at `at + 300` is exactly
+    /// 300 s ahead; [`Self::set_clock_offset`] `(0)` starts it again.
+    pub async fn pin_clock(&self, at: i64) -> Result<i64, ControlError> {
+        self.control()?.set_clock(0, Some(at)).await
+    }
+
     /// Removes every fault.
     pub async fn clear_faults(&self) -> Result<(), ControlError> {
         self.default_account().clear_faults().await

@@ -302,7 +302,7 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
         headers: &parts.headers,
         body: &bytes,
     };
-    let answer = shared.svc.handle(incoming, crate::wire::now()).await;
+    let answer = shared.svc.handle(incoming, shared.svc.clock.now()).await;
     // 200 and the exact content type, unless a deliberate quirk says otherwise.
     let (status, content_type) = shared.svc.quirks.transport(&answer);
     let mut response = json_response(status, &answer);

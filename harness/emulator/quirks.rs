@@ -29,6 +29,13 @@ pub enum Quirk {
     Window600s,
     /// Window: only timestamps within 240 s are accepted.
     Window240s,
+    /// Window: one second short (a `>=` for a `>`): exactly 300 s refused.
+    Window299s,
+    /// Window: one second long: 301 s accepted.
+    Window301s,
+    /// Signature: `X-TC-Content-SHA256: UNSIGNED-PAYLOAD` ignored, the
+    /// body hashed all the same (a verifier that never implemented it).
+    UnsignedPayloadHashed,
     /// Signature: the credential scope's date and service are not checked
     /// against the timestamp and `iai`; the key is derived from them as given.
     CredentialScopeUnchecked,
@@ -45,6 +52,9 @@ pub enum Quirk {
     PersonId65Bytes,
     /// State effects: `DeletePerson` answers success and deletes nothing.
     DeleteIsNoop,
+    /// State effects: `DeletePersonFromGroup` answers success and removes
+    /// nothing.
+    DeleteFromGroupIsNoop,
     /// Types: integer output fields are answered as strings.
     IntegersAsStrings,
     /// Codes: a missing person is answered with an undocumented code.
@@ -85,6 +95,21 @@ impl Quirk {
             "timestamps more than 240 s away refused",
         ),
         (
+            Self::Window299s,
+            "window-299s",
+            "a timestamp exactly 300 s away refused",
+        ),
+        (
+            Self::Window301s,
+            "window-301s",
+            "a timestamp 301 s away accepted",
+        ),
+        (
+            Self::UnsignedPayloadHashed,
+            "unsigned-payload-hashed",
+            "X-TC-Content-SHA256: UNSIGNED-PAYLOAD ignored, the body hashed",
+        ),
+        (
             Self::SizeLimitsOffByOne,
             "size-limits-off-by-one",
             "a request of exactly the size limit refused",
@@ -123,6 +148,11 @@ impl Quirk {
             Self::DeleteIsNoop,
             "delete-is-noop",
             "DeletePerson answers success and deletes nothing",
+        ),
+        (
+            Self::DeleteFromGroupIsNoop,
+            "delete-from-group-is-noop",
+            "DeletePersonFromGroup answers success and removes nothing",
         ),
         (
             Self::IntegersAsStrings,
@@ -183,8 +213,27 @@ impl Quirks {
             600
         } else if self.has(Quirk::Window240s) {
             240
+        } else if self.has(Quirk::Window299s) {
+            correct - 1
+        } else if self.has(Quirk::Window301s) {
+            correct + 1
         } else {
             correct
+        }
+    }
+
+    /// The headers the TC3 verifier reads: without `X-TC-Content-SHA256`
+    /// under [`Quirk::UnsignedPayloadHashed`], so the body is hashed.
+    pub(crate) fn verified_headers<'h>(
+        &self,
+        headers: &'h http::HeaderMap,
+    ) -> Cow<'h, http::HeaderMap> {
+        if self.has(Quirk::UnsignedPayloadHashed) && headers.contains_key("x-tc-content-sha256") {
+            let mut owned = headers.clone();
+            owned.remove("x-tc-content-sha256");
+            Cow::Owned(owned)
+        } else {
+            Cow::Borrowed(headers)
         }
     }
 

@@ -143,6 +143,24 @@ impl ControlClient {
         .await
     }
 
+    /// Moves the server clock `offset_s` seconds from the wall clock, or
+    /// pins it at Unix second `pinned_at`; `(0, None)` restores it. The
+    /// server's "now" as it answers.
+    pub(crate) async fn set_clock(
+        &self,
+        offset_s: i64,
+        pinned_at: Option<i64>,
+    ) -> Result<i64, ControlError> {
+        let body = match pinned_at {
+            Some(at) => json!({ "pinned_at": at }),
+            None => json!({ "offset_s": offset_s }),
+        };
+        let answer = self
+            .request("set_clock", reqwest::Method::POST, "clock", Some(body))
+            .await?;
+        Ok(answer["now"].as_i64().unwrap_or_default())
+    }
+
     /// Sets the account's state (`normal`, `arrears`, ...).
     pub(crate) async fn set_account(&self, state: &str) -> Result<(), ControlError> {
         let body = json!({ "state": state });

@@ -104,6 +104,8 @@ pub(crate) struct Service {
     /// Deliberate deviations (none unless asked for).
     pub(crate) quirks: Quirks,
     quirk_names: Vec<&'static str>,
+    /// The server's clock (the control API can move or pin it).
+    pub(crate) clock: super::control::Clock,
 }
 
 /// Marks a PersonId busy for one write; unmarks on drop.
@@ -159,6 +161,7 @@ impl Service {
             log: false,
             quirks: Quirks::default(),
             quirk_names: Vec::new(),
+            clock: super::control::Clock::default(),
         }
     }
 
@@ -351,7 +354,7 @@ impl Service {
                 &ReceivedTc3 {
                     method: req.method,
                     query: &query,
-                    headers: req.headers,
+                    headers: &self.quirks.verified_headers(req.headers),
                     body: req.body,
                 },
                 &self.keys,
@@ -486,6 +489,12 @@ impl Service {
             // Finds the person, answers success, deletes nothing.
             rec.decided(Stage::Quirk, "delete-is-noop: DeletePerson deleted nothing");
             actions::run("GetPersonBaseInfo", &Params(&params), &tenant.state)
+                .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
+                .map(|_| Map::new())
+        } else if action == "DeletePersonFromGroup" && self.quirks.has(Quirk::DeleteFromGroupIsNoop) {
+            // Finds the person, answers success, removes nothing.
+            rec.decided(Stage::Quirk, "delete-from-group-is-noop: nothing removed");
+            actions::run("GetPersonGroupInfo", &Params(&params), &tenant.state)
                 .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
                 .map(|_| Map::new())
         } else {

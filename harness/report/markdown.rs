@@ -338,6 +338,40 @@ pub(crate) fn client_matrix(report: &Report) -> String {
             cell(&verdict)
         );
     }
+    // What the cloud accepts but the client should not rely on: named, not failed.
+    let mut findings: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in &report.results {
+        let Some(record) = &r.client else { continue };
+        for f in &record.findings {
+            match findings.iter_mut().find(|(g, _)| g == f) {
+                Some((_, cases)) => cases.push(&r.name),
+                None => findings.push((f, vec![&r.name])),
+            }
+        }
+    }
+    if !findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Client findings\n\nAccepted, as the cloud accepts them, so no case fails for them; worth fixing all the same.\n"
+        );
+        for (finding, cases) in findings {
+            let shown: Vec<String> = cases.iter().take(3).map(|c| format!("`{c}`")).collect();
+            let more = cases.len().saturating_sub(3);
+            let _ = writeln!(
+                out,
+                "- The client {} ({} case{}: {}{})",
+                cell(finding),
+                cases.len(),
+                if cases.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
     for e in &report.load_errors {
         let _ = writeln!(
             out,
@@ -574,6 +608,7 @@ mod tests {
             adapter_failure: failure.map(str::to_string),
             requests: 2,
             signed_headers: vec!["content-type;host".into(), "v1".into()],
+            findings: Vec::new(),
         };
         let mut passed = fixture::result("client::http_500", Verdict::Passed);
         passed.client = Some(record(
@@ -648,5 +683,23 @@ mod tests {
                 "known divergence: the SDK retries"
             ]
         );
+        assert!(!md.contains("## Client findings"), "no finding, no section");
+
+        // A finding is named in its own section, the case still passing.
+        if let Some(record) = report.results[0].client.as_mut() {
+            record.findings = vec!["sends X-TC-Content-SHA256: UNSIGNED-PAYLOAD".into()];
+        }
+        let md = markdown(&report);
+        let section = md
+            .split("## Client findings")
+            .nth(1)
+            .expect("a findings section");
+        assert!(
+            section.contains(
+                "- The client sends X-TC-Content-SHA256: UNSIGNED-PAYLOAD (1 case: `client::http_500`)"
+            ),
+            "{section}"
+        );
+        assert!(md.contains("| 1 | `client::http_500` |") && md.contains("| pass |"));
     }
 }

@@ -157,7 +157,7 @@ impl Runner {
         // answers still keep the contract (envelope, codes, types).
         for (i, call) in scoped.teardown.iter().enumerate() {
             let label = format!("teardown[{i}] {}", call.action);
-            if let Ok(exchange) = self.send(call, &scope, &result.name, &label).await {
+            if let Ok(exchange) = self.send(call, &scope, &result.name, &label, None).await {
                 let checked =
                     check::contract(&call.action, &exchange, self.session.kind, self.catalog);
                 result
@@ -185,7 +185,8 @@ impl Runner {
     /// The action locks `case` needs, taken in name order (so two cases
     /// never wait for each other): write for an action whose fault cannot be
     /// scoped, read for every other action it calls, or for all of them
-    /// when a call is tampered with (it may reach another action).
+    /// when a call is tampered with (it may reach another action); write
+    /// for all of them when it pins the server's clock.
     async fn lock(&self, case: &Case) -> Vec<LockGuard<'_>> {
         let calls = || {
             case.spec
@@ -199,9 +200,11 @@ impl Runner {
             .map(|c| c.action.as_str())
             .collect();
         let everything = calls().any(|c| c.tamper.is_some());
+        // A pinned clock is the whole server's: the case runs alone.
+        let pinned = calls().any(|c| c.pin_clock);
         let mut guards = Vec::new();
         for (action, lock) in &self.exclusive {
-            if alone.contains(action.as_str()) {
+            if pinned || alone.contains(action.as_str()) {
                 guards.push(LockGuard::Alone(lock.write().await));
             } else if everything || calls().any(|c| &c.action == action) {
                 guards.push(LockGuard::Shared(lock.read().await));
@@ -253,7 +256,34 @@ impl Runner {
                 return false;
             }
         }
-        let exchange = match self.send(call, scope, &result.name, label).await {
+        // A pinned clock: the server stands at the second the call is signed.
+        let pinned = if call.pin_clock {
+            let control = self.session.control.as_ref().expect("checked before");
+            let at = crate::wire::now();
+            if let Err(e) = control.set_clock(0, Some(at)).await {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: server clock"),
+                    "the clock pinned",
+                    control_error(self.session.url(), e).to_string(),
+                ));
+                return false;
+            }
+            Some(at)
+        } else {
+            None
+        };
+        let sent = self.send(call, scope, &result.name, label, pinned).await;
+        if pinned.is_some() {
+            let control = self.session.control.as_ref().expect("checked before");
+            if let Err(e) = control.set_clock(0, None).await {
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: server clock"),
+                    "the clock running again",
+                    control_error(self.session.url(), e).to_string(),
+                ));
+            }
+        }
+        let exchange = match sent {
             Ok(exchange) => exchange,
             Err(Failure::Refused(e)) => {
                 result.mismatches.push(Mismatch::new(

@@ -26,6 +26,7 @@ impl Runner {
         scope: &str,
         case: &str,
         label: &str,
+        pinned: Option<i64>,
     ) -> Result<Exchange, Failure> {
         let params = self.parameters(call);
         let base = &self.session.client;
@@ -36,7 +37,8 @@ impl Runner {
         ));
         // Signed at the moment it leaves (the guard builds anew after its
         // pacer and for every retry), with the case's skew from that moment.
-        let build = |now: i64| build(&client, call, &params, now);
+        // (or at the second the server clock is pinned at)
+        let build = |now: i64| build(&client, call, &params, pinned.unwrap_or(now));
         match &self.replayer {
             Some(replayer) => self.replay(replayer, build(now()), case, label, scope),
             None => self.transmit(&client, build).await,

@@ -61,9 +61,11 @@ pub(crate) fn apply(request: &mut Prepared, tamper: &Tamper) {
         request.body = body.clone().into_bytes();
     }
     if let Some(size) = tamper.body_size {
-        // JSON allows trailing whitespace: the body stays valid, only large.
+        // JSON allows trailing whitespace, and a form empty `&` pairs: the
+        // body stays valid (and its v1 signature too), only large.
+        let filler = if is_json(request) { b' ' } else { b'&' };
         let missing = size.saturating_sub(request.body.len());
-        request.body.extend(std::iter::repeat_n(b' ', missing));
+        request.body.extend(std::iter::repeat_n(filler, missing));
     }
     if let Some(size) = tamper.query_size {
         let (path, query) = split_target(&request.target);
@@ -119,7 +121,15 @@ pub(crate) fn resign(
             method: &request.method,
             query,
             headers: &headers,
-            payload: tc3::Payload::Signed(&request.body),
+            // A request that declares its payload unsigned is signed so.
+            payload: if request
+                .header("x-tc-content-sha256")
+                .is_some_and(|v| v.trim() == tc3::UNSIGNED_PAYLOAD)
+            {
+                tc3::Payload::Unsigned
+            } else {
+                tc3::Payload::Signed(&request.body)
+            },
         },
         &tc3::SigningParams {
             secret_id: &credentials.secret_id,

@@ -103,6 +103,9 @@ pub struct Verified {
     pub timestamp: i64,
     /// The signed-header list (TC3) the client chose; empty for v1.
     pub signed_headers: Vec<String>,
+    /// The signature covers `Host` without the port the request was sent
+    /// with (accepted, as the Node SDK signs; a client report names it).
+    pub host_without_port: bool,
 }
 
 /// The parsed `Authorization` header of a TC3 request.
@@ -339,6 +342,7 @@ pub fn verify_tc3(
                 secret_id: auth.secret_id.to_string(),
                 timestamp,
                 signed_headers: auth.signed_headers.split(';').map(str::to_string).collect(),
+                host_without_port: host_value != host,
             });
         }
         if first_canonical.is_none() {
@@ -407,6 +411,7 @@ pub fn verify_v1(
                 secret_id: secret_id.to_string(),
                 timestamp,
                 signed_headers: Vec::new(),
+                host_without_port: host != request.host,
             });
         }
         first_sts.get_or_insert(sts);

@@ -24,6 +24,18 @@ const KILLERS: &[(&str, &str)] = &[
         "delete_person::signature::tc3_post_json::ct_host::past_299s",
     ),
     (
+        "window-299s",
+        "delete_person::signature::tc3_post_json::ct_host::pinned_past_300s",
+    ),
+    (
+        "window-301s",
+        "delete_person::signature::tc3_post_json::ct_host::pinned_future_301s",
+    ),
+    (
+        "unsigned-payload-hashed",
+        "delete_person::signature::tc3_post_json::ct_host::unsigned_payload_body_changed",
+    ),
+    (
         "size-limits-off-by-one",
         "delete_person::protocol::json_body_of_exactly_10_mb",
     ),
@@ -54,6 +66,10 @@ const KILLERS: &[(&str, &str)] = &[
     (
         "delete-is-noop",
         "delete_person::lifecycle_second_delete_fails",
+    ),
+    (
+        "delete-from-group-is-noop",
+        "library::delete_person_from_group_leaves_the_other_groups",
     ),
     (
         "integers-as-strings",
