@@ -455,7 +455,8 @@ mod tests {
         let common = codes.iter().filter(|c| c.common).count();
         let iai = codes.iter().filter(|c| c.iai).count();
         let both = codes.iter().filter(|c| c.common && c.iai).count();
-        // tc3-signing.md §5.1: 38 common codes; iai-api.md §6: 98 registered.
+        // 38 common codes (the IAI error-code page, cloud.tencent.com/document/api/867/45021);
+        // 98 registered (tencentcloud/iai/v20200303/errorcodes.py of the Python SDK).
         assert_eq!((common, iai, both), (38, 98, 5));
         assert_eq!(catalog().common_codes().count(), 38);
 
@@ -464,7 +465,7 @@ mod tests {
             .iter()
             .map(|a| (a.name.as_str(), a.documented_codes.len()))
             .collect();
-        // iai-api.md §2, "# error codes (CN Go client)".
+        // the per-action lists of the CN Go SDK (tencentcloud/iai/v20200303/client.go).
         let expected = BTreeMap::from([
             ("CopyPerson", 68),
             ("CreateFace", 73),
@@ -494,6 +495,14 @@ mod tests {
             ("GetUpgradeGroupFaceModelVersionJobList", 8),
             ("GetUpgradeGroupFaceModelVersionResult", 9),
             ("CompareFace", 75),
+            ("DetectFace", 74),
+            ("DetectFaceAttributes", 30),
+            ("AnalyzeFace", 71),
+            // 26 in §2; the stored Go client lists 25 (actions.toml).
+            ("AnalyzeDenseLandmarks", 25),
+            ("CompareMaskFace", 73),
+            ("DetectFaceSimilarity", 80),
+            ("DetectLiveFaceAccurate", 73),
         ]);
         assert_eq!(per_action, expected);
     }
@@ -621,6 +630,13 @@ mod tests {
                 "GetUpgradeGroupFaceModelVersionJobList",
                 "GetUpgradeGroupFaceModelVersionResult",
                 "CompareFace",
+                "DetectFace",
+                "DetectFaceAttributes",
+                "AnalyzeFace",
+                "AnalyzeDenseLandmarks",
+                "CompareMaskFace",
+                "DetectFaceSimilarity",
+                "DetectLiveFaceAccurate",
             ]
         );
     }

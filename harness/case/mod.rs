@@ -7,6 +7,7 @@
 //! instead of silently skipping a check. The schema is documented for
 //! authors in `cases/README.md`.
 
+mod codes;
 mod schema;
 mod table;
 
@@ -304,6 +305,10 @@ fn load_all(
 /// table's prefix); errors carry toml's key path and line.
 pub(crate) fn parse(text: &str, name: &str, file: &Path) -> Result<Vec<Case>, String> {
     let value: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    if value.contains_key("recipe") {
+        // The code recipes: every action's documented-code table, generated.
+        return codes::expand(text, file, crate::api::Catalog::get());
+    }
     if value.contains_key("row") {
         let table: TableFile = toml::from_str(text).map_err(|e| e.to_string())?;
         table.expand(name, file)

@@ -71,7 +71,7 @@ pub enum SourceKind {
     DocRule,
     /// The common (platform) documentation: signing, common parameters, common codes.
     Common,
-    /// A finding of the research notes (`iai-api.md`).
+    /// A documentation finding: where Tencent's own sources disagree.
     Finding,
 }
 

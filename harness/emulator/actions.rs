@@ -44,18 +44,17 @@ pub(crate) const COVERED: &[&str] = &[
     "GetUpgradeGroupFaceModelVersionJobList",
     "GetUpgradeGroupFaceModelVersionResult",
     "CompareFace",
-];
-
-/// The other actions of iai 2020-03-03: known, but not emulated.
-pub(crate) const NOT_COVERED: &[&str] = &[
-    "AnalyzeDenseLandmarks",
-    "AnalyzeFace",
-    "CompareMaskFace",
     "DetectFace",
     "DetectFaceAttributes",
+    "AnalyzeFace",
+    "AnalyzeDenseLandmarks",
+    "CompareMaskFace",
     "DetectFaceSimilarity",
     "DetectLiveFaceAccurate",
 ];
+
+/// The other actions of iai 2020-03-03: known, but not emulated (none now).
+pub(crate) const NOT_COVERED: &[&str] = &[];
 
 /// The actions that change a person, serialized per PersonId: a second
 /// one while the first runs answers `FailedOperation.ConflictOperation`.
@@ -323,11 +322,18 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
                 "InvalidParameterValue.QualityControlIllegal",
             )?;
             let level = p.int("QualityControl").unwrap_or(0);
-            // An image with no face, or below the quality asked for, is not added.
-            let decoded: Vec<Option<NewFace>> = images(p.strs("Urls"), p.strs("Images"))?
+            let given = images(p.strs("Urls"), p.strs("Images"))?;
+            // Images that all decode and none shows a face: the document's
+            // NoFaceInPhoto (RetCode -1101 each), not a decoding failure.
+            if given
                 .iter()
-                .map(|i| largest(i.as_ref()?, level))
-                .collect();
+                .all(|i| i.as_ref().is_some_and(|i| i.faces.is_empty()))
+            {
+                return Err("InvalidParameterValue.NoFaceInPhoto".into());
+            }
+            // An image with no face, or below the quality asked for, is not added.
+            let decoded: Vec<Option<NewFace>> =
+                given.iter().map(|i| largest(i.as_ref()?, level)).collect();
             lock(st).create_face(person, &decoded)
         })(),
         "SearchFaces"
@@ -340,6 +346,7 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
         | "GetUpgradeGroupFaceModelVersionJobList"
         | "GetUpgradeGroupFaceModelVersionResult" => super::recognition::job(action, p, st),
         "CompareFace" => super::recognition::compare(p),
+        a if super::detection::ACTIONS.contains(&a) => return super::detection::run(a, p),
         "DeleteFace" => (|| {
             let person = id(IdKind::Person, p.str("PersonId"))?;
             let face_ids = p.strs("FaceIds").unwrap_or_default();

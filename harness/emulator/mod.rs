@@ -25,6 +25,7 @@
 
 mod actions;
 mod control;
+mod detection;
 pub mod faces;
 mod faults;
 mod handle;

@@ -707,7 +707,7 @@ mod tests {
         assert_eq!(code(&send(&svc, &no_action).await), "MissingParameter");
         for (action, params, expected) in [
             ("DescribeInstances", json!({}), "InvalidAction"),
-            ("DetectFace", json!({}), "UnsupportedOperation"),
+            ("DetectFace", json!({}), "InvalidParameterValue.ImageEmpty"),
             ("DeletePerson", json!({}), PARAMETER_EMPTY_CODE),
             (
                 "DeletePerson",

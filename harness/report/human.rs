@@ -81,6 +81,8 @@ pub(crate) fn human(report: &Report, verbose: bool) -> String {
         }
     }
     let c = report.counts();
+    // The matrix's first line, then the summary last.
+    let _ = write!(out, "\n{}", super::markdown::coverage(report).line());
     let _ = writeln!(
         out,
         "\n{} cases against {} ({}): {} passed, {} failed, {} failed as expected, {} skipped, {} unreachable, {} broken files; {:.0} ms",
@@ -135,8 +137,15 @@ mod tests {
         ));
         assert!(failures.contains("delete_person::fixed  ("));
         assert!(!failures.contains("delete_person::expected"));
-        assert!(text.trim_end().ends_with(
-            "7 cases against emulator (http://127.0.0.1:1): 2 passed, 2 failed, 1 failed as expected, 1 skipped, 1 unreachable, 1 broken files; 120 ms"
+        assert!(text.contains(
+            "7 cases against emulator (http://127.0.0.1:1): 2 passed, 2 failed, 1 failed as expected, 1 skipped, 1 unreachable, 1 broken files; 120 ms\n"
         ), "{text}");
+        let lines: Vec<&str> = text.trim_end().lines().collect();
+        let coverage = lines[lines.len() - 2];
+        assert!(
+            coverage.starts_with("1 of 35 actions, 2 of ")
+                && coverage.ends_with(" action–code pairs exercised"),
+            "{text}"
+        );
     }
 }

@@ -15,9 +15,86 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The Markdown conformance matrix: per action, every documented code
-/// (exercised? passed? observed?), then the common codes seen, then the
-/// documentation findings.
+/// How much of the API a run exercised: actions and (action, documented
+/// code) pairs with a table row that ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Coverage {
+    /// Actions with at least one exercised pair.
+    pub(crate) actions_exercised: usize,
+    /// Every action of the API (the generated catalog: 35 for 2020-03-03).
+    pub(crate) actions: usize,
+    /// Documented (action, code) pairs whose row ran.
+    pub(crate) pairs_exercised: usize,
+    /// Every documented (action, code) pair.
+    pub(crate) pairs: usize,
+}
+
+impl Coverage {
+    /// The matrix's first line.
+    pub(crate) fn line(&self) -> String {
+        format!(
+            "{} of {} actions, {} of {} action–code pairs exercised",
+            self.actions_exercised, self.actions, self.pairs_exercised, self.pairs
+        )
+    }
+}
+
+/// Whether a result's row was sent (not skipped, not unreachable).
+fn ran(r: &CaseResult) -> bool {
+    matches!(
+        r.verdict,
+        Verdict::Passed
+            | Verdict::Failed
+            | Verdict::ExpectedFailure(_)
+            | Verdict::UnexpectedPass(_)
+    )
+}
+
+/// The coverage of `report`: a pair counts once, however many rows ran it,
+/// and only when the code is documented for the action.
+pub(crate) fn coverage(report: &Report) -> Coverage {
+    let catalog = Catalog::get();
+    let exercised: BTreeSet<(&str, &str)> = report
+        .results
+        .iter()
+        .filter(|r| ran(r))
+        .filter_map(|r| r.row.as_ref())
+        .filter(|row| {
+            catalog
+                .action(&row.action)
+                .is_some_and(|a| a.documented_codes.contains(&row.code))
+        })
+        .map(|row| (row.action.as_str(), row.code.as_str()))
+        .collect();
+    let actions: BTreeSet<&str> = exercised.iter().map(|(a, _)| *a).collect();
+    Coverage {
+        actions_exercised: actions.len(),
+        actions: crate::api::spec::Spec::get().actions.len(),
+        pairs_exercised: exercised.len(),
+        pairs: catalog
+            .actions()
+            .iter()
+            .map(|a| a.documented_codes.len())
+            .sum(),
+    }
+}
+
+/// Every action of the API in catalog order, then those only the generated
+/// part knows (no documented codes yet).
+fn all_actions() -> Vec<&'static str> {
+    let catalog = Catalog::get();
+    let mut names: Vec<&str> = catalog.actions().iter().map(|a| a.name.as_str()).collect();
+    for a in &crate::api::spec::Spec::get().actions {
+        if !names.contains(&a.name.as_str()) {
+            names.push(a.name.as_str());
+        }
+    }
+    names
+}
+
+/// The Markdown conformance matrix: first the coverage line, then per
+/// action of the API every documented code (exercised? passed?
+/// observed?), then the common codes seen, then the documentation findings.
 pub(crate) fn markdown(report: &Report) -> String {
     if report.target.starts_with("client:") {
         return client_matrix(report);
@@ -25,6 +102,7 @@ pub(crate) fn markdown(report: &Report) -> String {
     let catalog = Catalog::get();
     let c = report.counts();
     let mut out = String::new();
+    let _ = writeln!(out, "{}\n", coverage(report).line());
     let _ = writeln!(out, "# IAI conformance matrix\n");
     let _ = writeln!(
         out,
@@ -47,11 +125,14 @@ pub(crate) fn markdown(report: &Report) -> String {
             }
         }
     }
-    let actions: BTreeSet<&str> = report
-        .results
-        .iter()
-        .filter_map(|r| r.row.as_ref().map(|row| row.action.as_str()))
-        .collect();
+    let mut actions = all_actions();
+    for r in &report.results {
+        if let Some(row) = &r.row
+            && !actions.contains(&row.action.as_str())
+        {
+            actions.push(row.action.as_str());
+        }
+    }
     for action in actions {
         let rows: Vec<&CaseResult> = report
             .results
@@ -62,6 +143,10 @@ pub(crate) fn markdown(report: &Report) -> String {
             .action(action)
             .map(|a| a.documented_codes.clone())
             .unwrap_or_default();
+        if documented.is_empty() && rows.is_empty() {
+            let _ = writeln!(out, "## {action}: no documented codes in the catalog yet\n");
+            continue;
+        }
         let _ = writeln!(out, "## {action}: {} documented codes\n", documented.len());
         let _ = writeln!(
             out,
@@ -95,13 +180,7 @@ pub(crate) fn markdown(report: &Report) -> String {
                         Trigger::Fault => "fault",
                         Trigger::Unreachable => "unreachable",
                     };
-                    let ran = matches!(
-                        r.verdict,
-                        Verdict::Passed
-                            | Verdict::Failed
-                            | Verdict::ExpectedFailure(_)
-                            | Verdict::UnexpectedPass(_)
-                    );
+                    let ran = ran(r);
                     let observed = r
                         .observed
                         .iter()
@@ -326,7 +405,7 @@ mod tests {
             "## DeletePerson: {} documented codes",
             documented.len()
         )));
-        let table = rows(&md, "DeletePerson");
+        let table = rows(&md, "DeletePerson:");
         let extra = [
             "InvalidParameterValue.PersonIdNotExist",
             "FailedOperation.RequestTimeout",
@@ -386,6 +465,93 @@ mod tests {
             )
         );
         assert!(failures.contains("- `delete_person::fixed`:"));
+    }
+
+    fn pairs() -> usize {
+        Catalog::get()
+            .actions()
+            .iter()
+            .map(|a| a.documented_codes.len())
+            .sum()
+    }
+
+    /// The first line counts the actions and documented pairs whose rows
+    /// ran: a failed row counts, an unreachable or skipped one does not, a
+    /// pair run twice counts once, a code the action does not document never.
+    #[test]
+    fn the_first_line_counts_exercised_actions_and_pairs() {
+        let mut report = fixture::report();
+        let md = markdown(&report);
+        let actions = crate::api::spec::Spec::get().actions.len();
+        assert_eq!(actions, 35);
+        let first = |md: &str| md.lines().next().unwrap_or_default().to_string();
+        assert_eq!(
+            first(&md),
+            format!(
+                "1 of 35 actions, 2 of {} action–code pairs exercised",
+                pairs()
+            )
+        );
+        let mut other = fixture::row(
+            "InvalidParameterValue.GroupIdNotExist",
+            Trigger::Input,
+            Verdict::Passed,
+            None,
+        );
+        other.row.as_mut().unwrap().action = "GetGroupInfo".into();
+        let mut again = fixture::row(
+            "FailedOperation.RequestTimeout",
+            Trigger::Fault,
+            Verdict::Passed,
+            None,
+        );
+        again.name.push_str("_again");
+        let mut undocumented = fixture::row(
+            "FailedOperation.AcrossVersionsError",
+            Trigger::Input,
+            Verdict::Passed,
+            None,
+        );
+        undocumented.name.push_str("_x");
+        let skipped = fixture::row(
+            "InvalidParameterValue.PersonIdTooLong",
+            Trigger::Input,
+            Verdict::Skipped("not here".into()),
+            None,
+        );
+        report.results.extend([other, again, undocumented, skipped]);
+        let md = markdown(&report);
+        assert_eq!(
+            first(&md),
+            format!(
+                "2 of 35 actions, 3 of {} action–code pairs exercised",
+                pairs()
+            )
+        );
+        assert_eq!(
+            coverage(&report),
+            Coverage {
+                actions_exercised: 2,
+                actions: 35,
+                pairs_exercised: 3,
+                pairs: pairs()
+            }
+        );
+    }
+
+    /// Every action of the API has a section, with or without rows.
+    #[test]
+    fn every_action_has_a_section() {
+        let md = markdown(&fixture::report());
+        for action in all_actions() {
+            assert!(
+                md.contains(&format!("\n## {action}: ")),
+                "no section for {action}"
+            );
+        }
+        assert_eq!(all_actions().len(), 35);
+        let info = rows(&md, "GetGroupInfo:");
+        assert!(info.iter().all(|r| r[3] == "no"), "{info:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod control;
+mod detection;
 mod faces;
 mod fuzz;
 mod process;
