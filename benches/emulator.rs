@@ -194,7 +194,9 @@ fn sign_plan(url: &str, creds: &Credentials, w: usize, plan: &Plan) -> Vec<Ready
     (0..PLAN_PERIOD)
         .flat_map(|n| plan(w, n))
         .map(|(action, params)| {
-            let p = client.prepare(action, &obj(params), &options).expect("prepare");
+            let p = client
+                .prepare(action, &obj(params), &options)
+                .expect("prepare");
             let mut headers = http::HeaderMap::new();
             for (k, v) in &p.headers {
                 headers.append(
@@ -228,7 +230,9 @@ async fn load(
     let addr = url.trim_start_matches("http://").to_string();
     let done = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
-    let signed: Vec<Vec<Ready>> = (0..workers).map(|w| sign_plan(url, creds, w, &plan)).collect();
+    let signed: Vec<Vec<Ready>> = (0..workers)
+        .map(|w| sign_plan(url, creds, w, &plan))
+        .collect();
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds);
     for (w, mut requests) in signed.into_iter().enumerate() {
@@ -237,7 +241,9 @@ async fn load(
         let (url, creds, plan) = (url.to_string(), creds.clone(), Arc::clone(&plan));
         tasks.push(tokio::spawn(async move {
             let mut signed_at = Instant::now();
-            let stream = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+            let stream = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
             let _ = stream.set_nodelay(true);
             let (mut sender, conn) =
                 hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
@@ -266,9 +272,14 @@ async fn load(
                         match response.into_body().collect().await {
                             Ok(body) => {
                                 let body = body.to_bytes();
-                                let ok = status == 200 && !body.windows(8).any(|b| b == b"\"Error\":");
-                                if !ok && errors == 0 && std::env::var_os("BENCH_VERBOSE").is_some() {
-                                    eprintln!("first error: {status} {}", String::from_utf8_lossy(&body));
+                                let ok =
+                                    status == 200 && !body.windows(8).any(|b| b == b"\"Error\":");
+                                if !ok && errors == 0 && std::env::var_os("BENCH_VERBOSE").is_some()
+                                {
+                                    eprintln!(
+                                        "first error: {status} {}",
+                                        String::from_utf8_lossy(&body)
+                                    );
                                 }
                                 ok
                             }
@@ -395,7 +406,13 @@ async fn delete_latency(url: &str, creds: &Credentials, prefix: &str, n: u64) ->
 /// whose face is one of the seeded persons (`{prefix}{k}`, k from 500 on,
 /// never deleted by [`delete_latency`]), so that the right person ranks
 /// first. The images are made before the clock starts.
-async fn search_latency(url: &str, creds: &Credentials, group: &str, prefix: &str, n: u64) -> Report {
+async fn search_latency(
+    url: &str,
+    creds: &Credentials,
+    group: &str,
+    prefix: &str,
+    n: u64,
+) -> Report {
     use base64::Engine as _;
     let probes: Vec<(String, String)> = (500..516)
         .map(|k| {

@@ -96,7 +96,7 @@ pub(crate) fn check(request: &Request, asked: &Asked<'_>, at: &str) -> (Vec<Mism
             body: &request.body,
         };
         signed_with = match verify::verify_tc3(&received, &keys, &policy) {
-            Ok(verified) => verified.signed_headers.join(";"),
+            Ok(verified) => verified.signed_headers,
             Err(e) => {
                 push(
                     "signature",

@@ -114,9 +114,16 @@ pub fn sorted_headers<'a>(
     headers: &[(&'a str, &'a str)],
 ) -> Result<Vec<(&'a str, &'a str)>, SignError> {
     let mut pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.trim(), v.trim())).collect();
+    sort_checked(&mut pairs)?;
+    Ok(pairs)
+}
+
+/// [`sorted_headers`] in place, on headers already trimmed.
+fn sort_checked(pairs: &mut [(&str, &str)]) -> Result<(), SignError> {
     pairs.sort_by(|a, b| {
-        let lower = |s: &'a str| s.bytes().map(|c| c.to_ascii_lowercase());
-        lower(a.0).cmp(lower(b.0))
+        a.0.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.0.bytes().map(|c| c.to_ascii_lowercase()))
     });
     if let Some(w) = pairs
         .windows(2)
@@ -127,10 +134,10 @@ pub fn sorted_headers<'a>(
     let has = |name: &str| pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
     if !has("content-type") || !has("host") {
         let mut signed = String::new();
-        write_signed_headers(&mut signed, &pairs);
+        write_signed_headers(&mut signed, pairs);
         return Err(SignError::MissingRequiredHeader(signed));
     }
-    Ok(pairs)
+    Ok(())
 }
 
 /// Appends `name:value\n` per header, lower-cased (values trimmed by the caller).
@@ -341,7 +348,20 @@ pub fn authorization(
 /// ));
 /// ```
 pub fn sign(request: &Tc3Request<'_>, params: &SigningParams<'_>) -> Result<Tc3Stages, SignError> {
-    let headers = sorted_headers(request.headers)?;
+    // A few headers (the usual case) are sorted on the stack.
+    let mut few = [("", ""); 8];
+    let many;
+    let headers: &[(&str, &str)] = if request.headers.len() <= few.len() {
+        let few = &mut few[..request.headers.len()];
+        for (slot, (k, v)) in few.iter_mut().zip(request.headers) {
+            *slot = (k.trim(), v.trim());
+        }
+        sort_checked(few)?;
+        few
+    } else {
+        many = sorted_headers(request.headers)?;
+        &many
+    };
     let date_buf = date_bytes(params.timestamp)?;
     let date = std::str::from_utf8(&date_buf).expect("digits are ASCII");
     let payload_hex = hashed_payload_bytes(request.payload);
@@ -351,7 +371,7 @@ pub fn sign(request: &Tc3Request<'_>, params: &SigningParams<'_>) -> Result<Tc3S
         &mut canonical_request,
         request.method,
         request.query,
-        &headers,
+        headers,
         hashed_payload,
     );
     let signed_headers = &canonical_request[signed];

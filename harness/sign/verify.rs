@@ -101,8 +101,9 @@ pub struct Verified {
     pub secret_id: String,
     /// The request's timestamp.
     pub timestamp: i64,
-    /// The signed-header list (TC3) the client chose; empty for v1.
-    pub signed_headers: Vec<String>,
+    /// The signed-header list (TC3) the client chose, `;`-separated as
+    /// sent; empty for v1.
+    pub signed_headers: String,
 }
 
 /// The parsed `Authorization` header of a TC3 request.
@@ -120,18 +121,26 @@ pub struct Authorization<'a> {
     pub signature: &'a str,
 }
 
-/// `text` without leading and trailing whitespace, as [`str::trim`].
+/// `text` without leading and trailing whitespace, as [`str::trim`]: ASCII
+/// whitespace (with the vertical tab that `trim_ascii` keeps) off both
+/// ends, and [`str::trim`] only when an end is then not ASCII.
 fn trim(text: &str) -> &str {
-    if text.is_ascii() {
-        // ASCII whitespace as `char::is_whitespace` sees it (with the
-        // vertical tab that `trim_ascii` keeps).
-        let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-        let bytes = text.as_bytes();
-        let start = bytes.iter().position(|b| !ws(b)).unwrap_or(bytes.len());
-        let end = bytes.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1);
-        &text[start..end]
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() && ws(bytes[start]) {
+        start += 1;
+    }
+    let mut end = bytes.len();
+    while end > start && ws(bytes[end - 1]) {
+        end -= 1;
+    }
+    let t = &text[start..end];
+    let wide = |b: Option<&u8>| b.is_some_and(|b| !b.is_ascii());
+    if wide(t.as_bytes().first()) || wide(t.as_bytes().last()) {
+        t.trim()
     } else {
-        text.trim()
+        t
     }
 }
 
@@ -395,18 +404,53 @@ pub fn verify_tc3(
     } else {
         auth.date
     };
+    CANONICAL.with_borrow_mut(|canonical| {
+        let verdict = check_signature(
+            canonical,
+            request,
+            &auth,
+            &host,
+            hashed_payload,
+            creds,
+            timestamp,
+            scope_date,
+        );
+        // Keep the buffer for the next request, but not a huge one.
+        if canonical.capacity() > 64 * 1024 {
+            *canonical = String::new();
+        }
+        verdict
+    })
+}
+
+thread_local! {
+    /// The canonical request's buffer, one per thread, reused.
+    static CANONICAL: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The signature against each `Host` candidate, then the token.
+#[allow(clippy::too_many_arguments)]
+fn check_signature(
+    canonical: &mut String,
+    request: &ReceivedTc3<'_>,
+    auth: &Authorization<'_>,
+    host: &str,
+    hashed_payload: &str,
+    creds: &Credentials,
+    timestamp: i64,
+    scope_date: &str,
+) -> Result<Verified, AuthError> {
     let mut first_canonical = None;
-    let mut canonical = String::new();
-    for host_value in host_candidates(&host) {
+    for host_value in host_candidates(host) {
         write_received_canonical(
-            &mut canonical,
+            canonical,
             request,
             auth.signed_headers,
             host_value,
             hashed_payload,
         )?;
         let expected = tc3::signature_hex_of_canonical(
-            &canonical,
+            canonical,
             creds.secret_key.expose(),
             timestamp,
             scope_date,
@@ -417,7 +461,7 @@ pub fn verify_tc3(
             return Ok(Verified {
                 secret_id: auth.secret_id.to_string(),
                 timestamp,
-                signed_headers: auth.signed_headers.split(';').map(str::to_string).collect(),
+                signed_headers: auth.signed_headers.to_string(),
             });
         }
         if first_canonical.is_none() {
@@ -485,7 +529,7 @@ pub fn verify_v1(
             return Ok(Verified {
                 secret_id: secret_id.to_string(),
                 timestamp,
-                signed_headers: Vec::new(),
+                signed_headers: String::new(),
             });
         }
         first_sts.get_or_insert(sts);
@@ -555,6 +599,27 @@ mod tests {
         ] {
             let err = parse_authorization(bad).unwrap_err();
             assert_eq!(err.code(), "AuthFailure.InvalidAuthorization", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn trims_as_str_trim_does() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\u{b}a\u{b}",
+            "\t a b \r\n",
+            "\u{a0}a\u{2003}",
+            " \u{a0} x \u{a0} ",
+            "é",
+            " é ",
+            "\u{85}",
+            "a\u{a0}",
+            "\u{3000}\u{3000}",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
         }
     }
 
