@@ -253,7 +253,12 @@ async fn load(
             let mut lat = Vec::new();
             let mut errors = 0u64;
             let mut i = 0usize;
-            while Instant::now() < deadline && done.load(Ordering::Relaxed) < max_requests {
+            // Stops only between iterations of the plan, so that no
+            // CreatePerson is left without its DeletePerson.
+            let per_iteration = (requests.len() / PLAN_PERIOD as usize).max(1);
+            while i % per_iteration != 0
+                || (Instant::now() < deadline && done.load(Ordering::Relaxed) < max_requests)
+            {
                 // A long run signs again well before the five minutes are up.
                 if signed_at.elapsed() > Duration::from_secs(120) {
                     requests = sign_plan(&url, &creds, w, &plan);
