@@ -8,6 +8,7 @@
 //! authors in `cases/README.md`.
 
 mod codes;
+mod examples;
 mod schema;
 mod table;
 
@@ -309,7 +310,10 @@ pub(crate) fn parse(text: &str, name: &str, file: &Path) -> Result<Vec<Case>, St
         // The code recipes: every action's documented-code table, generated.
         return codes::expand(text, file, crate::api::Catalog::get());
     }
-    if value.contains_key("row") {
+    if value.contains_key("examples_of") {
+        let examples: examples::ExamplesFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        examples.expand(name, file)
+    } else if value.contains_key("row") {
         let table: TableFile = toml::from_str(text).map_err(|e| e.to_string())?;
         table.expand(name, file)
     } else {

@@ -300,6 +300,11 @@ pub struct Expect {
     /// With `success`: values some output fields must have.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub values: Map<String, Value>,
+    /// The whole answer (`{"Response": ...}`) a client target serves for
+    /// this call instead of one built from the expectation (an official
+    /// example's answer); server targets ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Value>,
 }
 
 impl Expect {

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use iai_conformance::emulator::{Config, Emulator, FaultSpec, MIN_CONTROL_TOKEN, Quirk};
+use iai_conformance::emulator::{
+    Config, Emulator, FaultSpec, MAX_ACCOUNT_NAME, MIN_CONTROL_TOKEN, Quirk, valid_account_name,
+};
 use iai_conformance::sign::{Credentials, Secret};
 
 #[derive(clap::Args)]
@@ -28,10 +30,17 @@ pub(crate) struct ServeArgs {
         hide_env_values = true
     )]
     control_token: Option<String>,
-    /// An accepted credential, `ID:KEY` or `ID:KEY:TOKEN`; repeatable.
-    /// Without one, a pair is generated and printed once at startup.
-    #[arg(long = "credential", value_name = "ID:KEY[:TOKEN]", value_parser = parse_credential)]
-    credentials: Vec<Credentials>,
+    /// An accepted credential, `ID:KEY` or `ID:KEY:TOKEN`, optionally
+    /// `@ACCOUNT` at the end; repeatable. Each credential is an account of
+    /// its own (library, faults, status, rate limit) unless several name the
+    /// same ACCOUNT. Without one, a pair is generated and printed once at startup.
+    #[arg(long = "credential", value_name = "ID:KEY[:TOKEN][@ACCOUNT]", value_parser = parse_credential)]
+    credentials: Vec<(Credentials, Option<String>)>,
+    /// Print one line per request on standard error: `explain {json}` with
+    /// the stage, rule, code and detail that produced the answer (the same
+    /// facts as `GET /__emulator/explain/<RequestId>`; never a secret).
+    #[arg(long)]
+    explain: bool,
     /// A fault in force from the start (see harness/emulator/README.md), e.g.
     /// `code=FailedOperation.ServerError,action=DeletePerson,count=1`; repeatable.
     #[arg(long = "fault", value_name = "SPEC", value_parser = parse_fault)]
@@ -45,8 +54,19 @@ pub(crate) struct ServeArgs {
     quirks: Vec<Quirk>,
 }
 
-fn parse_credential(s: &str) -> Result<Credentials, String> {
-    Credentials::parse(s)
+/// `ID:KEY[:TOKEN][@ACCOUNT]`: the account is what follows the last `@`,
+/// when that is a valid account name (a key or token holding `@` then needs
+/// an explicit `@ACCOUNT`).
+fn parse_credential(s: &str) -> Result<(Credentials, Option<String>), String> {
+    match s.rsplit_once('@') {
+        Some((creds, account)) if valid_account_name(account) => {
+            Ok((Credentials::parse(creds)?, Some(account.to_string())))
+        }
+        Some((_, account)) if !account.contains(':') => Err(format!(
+            "the account after '@' must be 1 to {MAX_ACCOUNT_NAME} ASCII letters, digits, '_', '-' or '.'"
+        )),
+        _ => Ok((Credentials::parse(s)?, None)),
+    }
 }
 
 fn parse_fault(s: &str) -> Result<FaultSpec, String> {
@@ -75,12 +95,19 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--control-token must have at least {MIN_CONTROL_TOKEN} characters");
     }
     let generated = args.credentials.is_empty();
+    let accounts = args
+        .credentials
+        .iter()
+        .filter_map(|(c, a)| Some((c.secret_id.clone(), a.clone()?)))
+        .collect();
     let config = Config {
         credentials: if generated {
             vec![Credentials::generate()]
         } else {
-            args.credentials
+            args.credentials.into_iter().map(|(c, _)| c).collect()
         },
+        accounts,
+        explain_log: args.explain,
         faults: args.faults,
         rate_limit: args.rate_limit,
         quirks: args.quirks,

@@ -58,6 +58,10 @@ pub(crate) fn serve(
         Shape::Success(success_fields(&Map::new()))
     } else {
         match expect {
+            Some(Expect {
+                answer: Some(whole),
+                ..
+            }) => Shape::Raw(whole.to_string()),
             Some(e) if e.is_success() => Shape::Success(success_fields(&e.values)),
             Some(e) => match e.code.as_ref().or(e.pinned.as_ref()).or(e.any_of.first()) {
                 Some(code) => Shape::Error(code.clone()),

@@ -25,6 +25,11 @@ pub struct FaultSpec {
     /// Only calls whose `PersonId` is this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person_id: Option<String>,
+    /// Only calls with a parameter whose string value (at any depth)
+    /// contains this text: a test's own ID prefix, so that tests running
+    /// side by side do not take each other's faults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// The next N matching calls; `None`: until cleared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
@@ -51,6 +56,9 @@ pub enum FaultError {
     #[error("probability must be from 0 to 1, got {0}")]
     /// The probability is not from 0 to 1.
     Probability(String),
+    #[error("scope must not be empty (leave it out to match every call)")]
+    /// An empty scope.
+    EmptyScope,
     #[error("count must be at least 1")]
     /// A count of zero.
     ZeroCount,
@@ -105,6 +113,14 @@ impl FaultSpec {
         {
             return Err(FaultError::TooLong("person_id"));
         }
+        if let Some(scope) = &self.scope {
+            if scope.is_empty() {
+                return Err(FaultError::EmptyScope);
+            }
+            if scope.len() > MAX_FAULT_TEXT {
+                return Err(FaultError::TooLong("scope"));
+            }
+        }
         if self
             .message
             .as_ref()
@@ -157,6 +173,7 @@ impl FaultSpec {
                 "code" => spec.code = value.trim().to_string(),
                 "action" => spec.action = Some(value.trim().to_string()),
                 "person_id" | "person" => spec.person_id = Some(value.trim().to_string()),
+                "scope" => spec.scope = Some(value.trim().to_string()),
                 "count" => {
                     spec.count =
                         Some(u32::try_from(number(value)?).map_err(|_| {
@@ -209,6 +226,10 @@ pub(crate) struct Faults {
 pub(crate) struct Hit {
     pub(crate) code: Option<(String, Option<String>)>,
     pub(crate) latency: Duration,
+    /// The fault that answered: its id and spec (for the explanation).
+    pub(crate) answered_by: Option<(u64, FaultSpec)>,
+    /// Every fault that matched (added its latency or answered), by id.
+    pub(crate) matched: Vec<u64>,
 }
 
 impl Faults {
@@ -263,7 +284,12 @@ impl Faults {
 
     /// Decides for one call: every matching fault adds its latency and
     /// uses up one of its count; the first with a code answers it.
-    pub(crate) fn take(&self, action: &str, person_id: Option<&str>) -> Hit {
+    pub(crate) fn take(
+        &self,
+        action: &str,
+        person_id: Option<&str>,
+        params: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Hit {
         let mut hit = Hit::default();
         let mut g = self.lock();
         for a in g.1.iter_mut() {
@@ -272,6 +298,10 @@ impl Faults {
                     .person_id
                     .as_deref()
                     .is_some_and(|x| Some(x) != person_id)
+                || a.spec
+                    .scope
+                    .as_deref()
+                    .is_some_and(|x| !params.is_some_and(|m| m.values().any(|v| holds(v, x))))
                 || a.remaining == Some(0)
             {
                 continue;
@@ -288,12 +318,24 @@ impl Faults {
                 .latency
                 .saturating_add(Duration::from_millis(a.spec.latency_ms.unwrap_or(0)))
                 .min(Duration::from_millis(MAX_LATENCY_MS));
+            hit.matched.push(a.id);
             if hit.code.is_none() && !a.spec.code.is_empty() {
                 hit.code = Some((a.spec.code.clone(), a.spec.message.clone()));
+                hit.answered_by = Some((a.id, a.spec.clone()));
             }
         }
         g.1.retain(|a| a.remaining != Some(0));
         hit
+    }
+}
+
+/// Whether a string in `value`, at any depth, contains `text`.
+fn holds(value: &serde_json::Value, text: &str) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains(text),
+        serde_json::Value::Array(a) => a.iter().any(|v| holds(v, text)),
+        serde_json::Value::Object(m) => m.values().any(|v| holds(v, text)),
+        _ => false,
     }
 }
 
@@ -449,18 +491,43 @@ mod tests {
             count: Some(2),
             ..FaultSpec::default()
         });
-        assert_eq!(f.take("DeletePerson", Some("p2")), Hit::default());
-        assert_eq!(f.take("GetPersonBaseInfo", Some("p1")), Hit::default());
+        assert_eq!(f.take("DeletePerson", Some("p2"), None), Hit::default());
         assert_eq!(
-            f.take("DeletePerson", Some("p1")).latency,
+            f.take("GetPersonBaseInfo", Some("p1"), None),
+            Hit::default()
+        );
+        assert_eq!(
+            f.take("DeletePerson", Some("p1"), None).latency,
             Duration::from_millis(7)
         );
         assert_eq!(
-            f.take("DeletePerson", Some("p1")).latency,
+            f.take("DeletePerson", Some("p1"), None).latency,
             Duration::from_millis(7)
         );
-        assert_eq!(f.take("DeletePerson", Some("p1")), Hit::default());
+        assert_eq!(f.take("DeletePerson", Some("p1"), None), Hit::default());
         assert!(f.is_empty());
+    }
+
+    #[test]
+    fn a_scoped_fault_hits_only_calls_that_hold_its_text() {
+        let f = Faults::default();
+        f.add(FaultSpec {
+            code: "InternalError".into(),
+            scope: Some("run1-case7".into()),
+            count: Some(1),
+            ..FaultSpec::default()
+        });
+        let params = |v: serde_json::Value| v.as_object().cloned().unwrap();
+        let other = params(serde_json::json!({"GroupIds": ["run1-case8-g"], "Limit": 1}));
+        assert_eq!(f.take("SearchPersons", None, Some(&other)), Hit::default());
+        assert_eq!(f.take("GetGroupList", None, None), Hit::default());
+        let own = params(serde_json::json!({"Infos": [{"GroupId": "run1-case7-g"}]}));
+        assert!(f.take("SearchPersons", None, Some(&own)).code.is_some());
+        assert!(f.is_empty(), "the one hit was spent");
+        assert_eq!(
+            FaultSpec::parse("code=InternalError,scope=").map(|_| ()),
+            Err(FaultError::EmptyScope)
+        );
     }
 
     #[test]
@@ -490,7 +557,7 @@ mod tests {
             f.add(huge.clone());
         }
         assert_eq!(
-            f.take("GetGroupList", None).latency,
+            f.take("GetGroupList", None, None).latency,
             Duration::from_millis(MAX_LATENCY_MS)
         );
     }

@@ -57,15 +57,12 @@ impl Emulator {
     /// # }
     /// ```
     pub async fn inject(&self, fault: FaultSpec) -> Result<u64, ControlError> {
-        self.control()?.inject(&fault).await
+        self.default_account().inject(fault).await
     }
 
     /// Removes every fault.
     pub async fn clear_faults(&self) -> Result<(), ControlError> {
-        self.control()?
-            .request("clear_faults", Method::DELETE, "faults", None)
-            .await
-            .map(drop)
+        self.default_account().clear_faults().await
     }
 
     /// Adds `count` persons `{prefix}{n}` (n from 0), one face each, to
@@ -76,28 +73,59 @@ impl Emulator {
         prefix: &str,
         count: u64,
     ) -> Result<u64, ControlError> {
-        let body = json!({ "group_id": group_id, "prefix": prefix, "count": count });
-        let answer = self
-            .control()?
-            .request("seed", Method::POST, "seed", Some(body))
-            .await?;
-        Ok(answer["added"].as_u64().unwrap_or_default())
+        self.default_account().seed(group_id, prefix, count).await
     }
 
     /// Empties the library and clears the faults: a fresh emulator.
     pub async fn reset(&self) -> Result<(), ControlError> {
-        self.control()?
-            .request("reset", Method::POST, "reset", None)
-            .await
-            .map(drop)
+        self.default_account().reset().await
     }
 
     /// The library as the control API shows it: `group_count`,
     /// `person_count`, `face_count`, `groups`, `persons`, `account`.
     pub async fn state(&self) -> Result<Value, ControlError> {
+        self.default_account().state().await
+    }
+
+    /// Why the emulator gave the answer with this RequestId (any
+    /// account's, among the last [`super::EXPLAIN_CAPACITY`]): `stage`
+    /// (`transport`, `protocol`, `auth`, `account`, `fault`, `params`,
+    /// `rule`, `state`, `quirk`, `success`), `rule`, `code`, `detail`, ...
+    /// For `AuthFailure.SignatureFailure` the detail holds the server's
+    /// canonical request and string to sign.
+    pub async fn explain(&self, request_id: &str) -> Result<Value, ControlError> {
+        self.control()?.explain(request_id).await
+    }
+
+    /// Every account: name, SecretIds, status and library size.
+    pub async fn accounts(&self) -> Result<Value, ControlError> {
         self.control()?
-            .request("state", Method::GET, "state", None)
+            .request("accounts", Method::GET, "accounts", None)
             .await
+    }
+
+    /// The control API of the account that `secret_id` acts for (see
+    /// [`super::Config::accounts`]).
+    pub fn for_secret_id(&self, secret_id: &str) -> AccountControl<'_> {
+        AccountControl {
+            emulator: self,
+            scope: Scope::SecretId(secret_id.to_string()),
+        }
+    }
+
+    /// The control API of the account named `name`.
+    pub fn account(&self, name: &str) -> AccountControl<'_> {
+        AccountControl {
+            emulator: self,
+            scope: Scope::Name(name.to_string()),
+        }
+    }
+
+    fn default_account(&self) -> AccountControl<'_> {
+        AccountControl {
+            emulator: self,
+            scope: Scope::Default,
+        }
     }
 
     /// The control API of this emulator (a fresh connection pool, no proxy).
@@ -114,5 +142,80 @@ impl Emulator {
             http,
             self.control_token.clone(),
         ))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Scope {
+    Default,
+    Name(String),
+    SecretId(String),
+}
+
+/// The control API of one account of an emulator: its faults, library and
+/// status, untouched by the other accounts' ([`Emulator::account`],
+/// [`Emulator::for_secret_id`]).
+#[derive(Clone, Debug)]
+pub struct AccountControl<'e> {
+    emulator: &'e Emulator,
+    scope: Scope,
+}
+
+impl AccountControl<'_> {
+    fn control(&self) -> Result<ControlClient, ControlError> {
+        let control = self.emulator.control()?;
+        Ok(match &self.scope {
+            Scope::Default => control,
+            Scope::Name(name) => control.for_account(name),
+            Scope::SecretId(id) => control.for_secret_id(id),
+        })
+    }
+
+    /// Adds a fault for this account's calls only; returns its id.
+    pub async fn inject(&self, fault: FaultSpec) -> Result<u64, ControlError> {
+        self.control()?.inject(&fault).await
+    }
+
+    /// Removes this account's faults.
+    pub async fn clear_faults(&self) -> Result<(), ControlError> {
+        self.control()?
+            .request("clear_faults", Method::DELETE, "faults", None)
+            .await
+            .map(drop)
+    }
+
+    /// Seeds this account's library (see [`Emulator::seed`]).
+    pub async fn seed(
+        &self,
+        group_id: &str,
+        prefix: &str,
+        count: u64,
+    ) -> Result<u64, ControlError> {
+        let body = json!({ "group_id": group_id, "prefix": prefix, "count": count });
+        let answer = self
+            .control()?
+            .request("seed", Method::POST, "seed", Some(body))
+            .await?;
+        Ok(answer["added"].as_u64().unwrap_or_default())
+    }
+
+    /// Empties this account's library, clears its faults, status normal.
+    pub async fn reset(&self) -> Result<(), ControlError> {
+        self.control()?
+            .request("reset", Method::POST, "reset", None)
+            .await
+            .map(drop)
+    }
+
+    /// This account's library (see [`Emulator::state`]).
+    pub async fn state(&self) -> Result<Value, ControlError> {
+        self.control()?
+            .request("state", Method::GET, "state", None)
+            .await
+    }
+
+    /// Sets this account's status (`normal`, `arrears`, `frozen`, ...).
+    pub async fn set_status(&self, state: &str) -> Result<(), ControlError> {
+        self.control()?.set_account(state).await
     }
 }

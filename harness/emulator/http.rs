@@ -108,8 +108,8 @@ fn closing(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
     response
 }
 
-fn too_large(limit: usize) -> Response<Full<Bytes>> {
-    envelope_response(&service::error_answer(
+fn too_large(svc: &Service, limit: usize) -> Response<Full<Bytes>> {
+    envelope_response(&svc.transport_answer(
         "RequestSizeLimitExceeded",
         Some(&format!("this request may carry at most {limit} bytes")),
     ))
@@ -255,7 +255,7 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
     } else {
         let max_get = shared.svc.quirks.size_limit(service::MAX_GET);
         if parts.method == http::Method::GET && query.len() > max_get {
-            return closing(too_large(max_get));
+            return closing(too_large(&shared.svc, max_get));
         }
         shared
             .svc
@@ -265,22 +265,22 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
     // A client that waits for `100 Continue` is told at once, and hyper
     // sends no `100 Continue` because the body is never polled.
     if expects_continue(&parts.headers) && body.size_hint().lower() > limit as u64 {
-        return closing(too_large(limit));
+        return closing(too_large(&shared.svc, limit));
     }
     let bytes = match read_body(body, limit, shared.body_timeout).await {
         Read::Body(bytes) => bytes,
-        Read::TooLarge => return closing(too_large(limit)),
+        Read::TooLarge => return closing(too_large(&shared.svc, limit)),
         // The client went away or sent a broken body: answer anyway;
         // if the connection is gone hyper drops the answer.
         Read::Broken => {
-            return closing(envelope_response(&service::error_answer(
+            return closing(envelope_response(&shared.svc.transport_answer(
                 "InvalidParameter",
                 Some("the request body could not be read"),
             )));
         }
         Read::Stalled { got, declared } => {
             let of = declared.map_or_else(String::new, |d| format!(" of {d}"));
-            return closing(envelope_response(&service::error_answer(
+            return closing(envelope_response(&shared.svc.transport_answer(
                 "InvalidParameter",
                 Some(&format!(
                     "the request body stopped after {got}{of} bytes: nothing arrived for {} ms",

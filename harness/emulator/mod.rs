@@ -23,9 +23,11 @@
 //! Decisions, the control API and the order of checks are in
 //! `harness/emulator/README.md`.
 
+mod accounts;
 mod actions;
 mod control;
 mod detection;
+mod explain;
 pub mod faces;
 mod faults;
 mod handle;
@@ -38,6 +40,7 @@ mod remote;
 mod service;
 mod state;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,9 +48,12 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::sign::{Credentials, KeyStore, Secret};
+use crate::sign::{Credentials, Secret};
 
+pub use accounts::{MAX_ACCOUNT_NAME, valid_account_name};
+pub use explain::CAPACITY as EXPLAIN_CAPACITY;
 pub use faults::{FaultError, FaultSpec, MAX_FAULT_TEXT, MAX_FAULTS, MAX_LATENCY_MS};
+pub use handle::AccountControl;
 pub use quirks::Quirk;
 pub(crate) use remote::ControlClient;
 pub use remote::ControlError;
@@ -57,9 +63,15 @@ pub use remote::ControlError;
 pub struct Config {
     /// The accepted credentials; the first is the one [`Emulator::credentials`] gives.
     pub credentials: Vec<Credentials>,
-    /// Faults in force from the start.
+    /// Credentials grouped into accounts: SecretId → account name. Each
+    /// account has its own library, faults, status and rate limit; a
+    /// credential not named here is an account of its own, named by its
+    /// SecretId. The first credential's account is the one the control
+    /// API (and [`Emulator`]'s methods) address by default.
+    pub accounts: BTreeMap<String, String>,
+    /// Faults in force from the start, in every account (each its own copy).
     pub faults: Vec<FaultSpec>,
-    /// Requests per second before `RequestLimitExceeded`; `None`: unlimited.
+    /// Requests per second before `RequestLimitExceeded`, per account; `None`: unlimited.
     pub rate_limit: Option<u32>,
     /// Deliberate deviations, to prove the suite catches each (none by default).
     pub quirks: Vec<Quirk>,
@@ -69,6 +81,9 @@ pub struct Config {
     /// `Authorization: Bearer <token>`. Required to listen on an address
     /// that is not loopback.
     pub control_token: Option<Secret>,
+    /// Print one line per request on standard error with its explanation
+    /// (`serve --explain`; the same facts as `/__emulator/explain/<RequestId>`).
+    pub explain_log: bool,
 }
 
 impl Default for Config {
@@ -77,11 +92,13 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             credentials: vec![Credentials::generate()],
+            accounts: BTreeMap::new(),
             faults: Vec::new(),
             rate_limit: None,
             quirks: Vec::new(),
             limits: Limits::default(),
             control_token: None,
+            explain_log: false,
         }
     }
 }
@@ -136,6 +153,29 @@ fn check_listen(listen: SocketAddr, token: Option<&Secret>) -> std::io::Result<(
     }
 }
 
+/// Why [`Emulator::start`] refuses an account grouping: a name that is not
+/// 1 to 64 letters, digits, `_`, `-` or `.`, or a SecretId that is not a
+/// credential.
+fn check_accounts(
+    credentials: &[Credentials],
+    accounts: &BTreeMap<String, String>,
+) -> std::io::Result<()> {
+    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
+    for (secret_id, name) in accounts {
+        if !valid_account_name(name) {
+            return Err(invalid(format!(
+                "the account name {name:?} must be 1 to {MAX_ACCOUNT_NAME} ASCII letters, digits, '_', '-' or '.'"
+            )));
+        }
+        if !credentials.iter().any(|c| &c.secret_id == secret_id) {
+            return Err(invalid(format!(
+                "the account {name:?} names the SecretId {secret_id:?}, which is not a credential"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The shortest control token accepted.
 pub const MIN_CONTROL_TOKEN: usize = 16;
 
@@ -171,10 +211,12 @@ impl Emulator {
             spec.validate()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
-        let svc = service::Service::new(KeyStore::new(credentials), config.rate_limit)
-            .with_quirks(quirks::Quirks::new(config.quirks));
-        for spec in config.faults {
-            svc.faults.add(spec);
+        check_accounts(&credentials, &config.accounts)?;
+        let svc = service::Service::new(credentials, &config.accounts, config.rate_limit)
+            .with_quirks(config.quirks)
+            .with_explain_log(config.explain_log);
+        for spec in &config.faults {
+            svc.accounts.add_fault_everywhere(spec);
         }
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;

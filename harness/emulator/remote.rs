@@ -43,6 +43,9 @@ pub(crate) struct ControlClient {
     http: reqwest::Client,
     /// The bearer token the control API asks for, when it asks for one.
     token: Option<Secret>,
+    /// The account every request names (`account` or `secret_id` and its
+    /// value); `None`: the emulator's default account.
+    scope: Option<(&'static str, String)>,
 }
 
 impl ControlClient {
@@ -53,7 +56,22 @@ impl ControlClient {
             base: base.trim_end_matches('/').to_string(),
             http,
             token,
+            scope: None,
         }
+    }
+
+    /// The same client, for the account that `secret_id` acts for: what a
+    /// suite sharing one `serve` with other suites uses, so that its
+    /// faults, resets and account switches touch its own account only.
+    pub(crate) fn for_secret_id(mut self, secret_id: &str) -> Self {
+        self.scope = Some(("secret_id", secret_id.to_string()));
+        self
+    }
+
+    /// The same client, for the account named `account`.
+    pub(crate) fn for_account(mut self, account: &str) -> Self {
+        self.scope = Some(("account", account.to_string()));
+        self
     }
 
     /// One control request: `method` on `/__emulator/{path}`; the answer's
@@ -65,7 +83,19 @@ impl ControlClient {
         path: &str,
         body: Option<Value>,
     ) -> Result<Value, ControlError> {
-        let url = format!("{}/__emulator/{path}", self.base);
+        let mut url = reqwest::Url::parse(&format!("{}/__emulator/", self.base)).map_err(|_| {
+            ControlError::Refused {
+                what,
+                status: 0,
+                message: format!("the base URL {:?} cannot carry a path", self.base),
+            }
+        })?;
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend(path.split('/'));
+        }
+        if let Some((key, value)) = &self.scope {
+            url.query_pairs_mut().append_pair(key, value);
+        }
         let mut request = self.http.request(method, url);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token.expose());
@@ -100,6 +130,17 @@ impl ControlClient {
             .request("inject", reqwest::Method::POST, "faults", Some(body))
             .await?;
         Ok(answer["id"].as_u64().unwrap_or_default())
+    }
+
+    /// The explanation of the answer with this RequestId (any account's).
+    pub(crate) async fn explain(&self, request_id: &str) -> Result<Value, ControlError> {
+        self.request(
+            "explain",
+            reqwest::Method::GET,
+            &format!("explain/{request_id}"),
+            None,
+        )
+        .await
     }
 
     /// Sets the account's state (`normal`, `arrears`, ...).
@@ -175,6 +216,32 @@ mod tests {
         );
         control.set_account("arrears").await.unwrap();
         assert!(control.set_account("bankrupt").await.is_err());
+        emulator.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_scoped_client_touches_its_own_account_only() {
+        let (a, b) = (Credentials::generate(), Credentials::generate());
+        let config = Config {
+            credentials: vec![a.clone(), b.clone()],
+            ..Config::default()
+        };
+        let emulator = Emulator::start(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let control = ControlClient::new(emulator.url(), reqwest::Client::new(), None);
+        let scoped = control.clone().for_secret_id(&b.secret_id);
+        scoped.set_account("arrears").await.unwrap();
+        let status = |c: ControlClient| async move {
+            c.request("account", reqwest::Method::GET, "account", None)
+                .await
+                .unwrap()["state"]
+                .clone()
+        };
+        assert_eq!(status(control.clone()).await, "normal");
+        assert_eq!(status(scoped).await, "arrears");
+        let unknown = control.for_secret_id("AKIDnobody");
+        assert!(unknown.set_account("normal").await.is_err());
         emulator.shutdown().await;
     }
 }

@@ -36,7 +36,8 @@ fn scrub_value(value: &mut Value, scope: &str) {
     }
 }
 
-/// Face IDs are minted by the server: redacted wherever they appear.
+/// Face IDs, job IDs and timestamps are minted by the server: redacted
+/// wherever they appear in an answer.
 fn redact_face_ids(value: &mut Value) {
     match value {
         Value::Array(items) => items.iter_mut().for_each(redact_face_ids),
@@ -44,6 +45,10 @@ fn redact_face_ids(value: &mut Value) {
             for (key, v) in map.iter_mut() {
                 if key.ends_with("FaceId") {
                     *v = Value::String("[face-id]".into());
+                } else if key == "JobId" {
+                    *v = Value::String("[job-id]".into());
+                } else if key.ends_with("Timestamp") && v.is_number() {
+                    *v = Value::String("[timestamp]".into());
                 } else if key.ends_with("FaceIds") {
                     if let Value::Array(ids) = v {
                         ids.iter_mut()

@@ -2,7 +2,7 @@
 //! one [`Session`] with run-scoped IDs, injects faults through the
 //! emulator's control API, and checks every exchange.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -27,8 +27,10 @@ pub(crate) struct Runner {
     catalog: &'static Catalog,
     /// RequestId → the case that saw it, to prove uniqueness across the run.
     seen: Mutex<HashMap<String, String>>,
-    /// Cases with unscoped faults run alone (write), the others together (read).
-    exclusive: RwLock<()>,
+    /// One lock per action: a case whose fault on an action cannot be
+    /// scoped to its own IDs holds that action's lock alone (write); every
+    /// other case holds the locks of the actions it calls (read).
+    exclusive: BTreeMap<String, RwLock<()>>,
     /// On a live target: the policy every request passes.
     pub(super) guard: Option<Guard>,
     recorder: Option<live::record::Recorder>,
@@ -57,7 +59,11 @@ impl Runner {
             run_id,
             catalog: Catalog::get(),
             seen: Mutex::new(HashMap::new()),
-            exclusive: RwLock::new(()),
+            exclusive: Catalog::get()
+                .actions()
+                .iter()
+                .map(|a| (a.name.clone(), RwLock::new(())))
+                .collect(),
             guard,
             recorder,
             replayer,
@@ -123,14 +129,7 @@ impl Runner {
             result.verdict = Verdict::Skipped(reason);
             return result;
         }
-        let exclusive = needs_exclusive(case);
-        let _shared;
-        let _alone;
-        if exclusive {
-            _alone = self.exclusive.write().await;
-        } else {
-            _shared = self.exclusive.read().await;
-        }
+        let _locks = self.lock(case).await;
         let scope = self.scope(index);
         let scoped = case.spec.scoped(&scope);
         let mut trail = Vec::new();
@@ -183,6 +182,34 @@ impl Runner {
         result.conclude(case, kind, started)
     }
 
+    /// The action locks `case` needs, taken in name order (so two cases
+    /// never wait for each other): write for an action whose fault cannot be
+    /// scoped, read for every other action it calls, or for all of them
+    /// when a call is tampered with (it may reach another action).
+    async fn lock(&self, case: &Case) -> Vec<LockGuard<'_>> {
+        let calls = || {
+            case.spec
+                .setup
+                .iter()
+                .chain(&case.spec.steps)
+                .chain(&case.spec.teardown)
+        };
+        let alone: BTreeSet<&str> = calls()
+            .filter(|c| c.fault.is_some() && !c.params.values().any(|v| holds(v, "{{run")))
+            .map(|c| c.action.as_str())
+            .collect();
+        let everything = calls().any(|c| c.tamper.is_some());
+        let mut guards = Vec::new();
+        for (action, lock) in &self.exclusive {
+            if alone.contains(action.as_str()) {
+                guards.push(LockGuard::Alone(lock.write().await));
+            } else if everything || calls().any(|c| &c.action == action) {
+                guards.push(LockGuard::Shared(lock.read().await));
+            }
+        }
+        guards
+    }
+
     /// Makes one call and checks it; false when it did not meet `expect`.
     async fn call(
         &self,
@@ -197,7 +224,8 @@ impl Runner {
         let is_step = label.starts_with("step");
         if let Some(fault) = &call.fault {
             let control = self.session.control.as_ref().expect("checked before");
-            // One hit, scoped to the call's action and person.
+            // One hit, scoped to the call's action and person, or to the
+            // case's own IDs when the call names any.
             let spec = FaultSpec {
                 code: fault.code.clone(),
                 action: Some(call.action.clone()),
@@ -206,6 +234,11 @@ impl Runner {
                     .get("PersonId")
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                scope: call
+                    .params
+                    .values()
+                    .any(|v| holds(v, scope))
+                    .then(|| scope.to_string()),
                 count: Some(1),
                 probability: None,
                 latency_ms: fault.latency_ms,
@@ -281,14 +314,21 @@ pub(super) enum Failure {
     Transport(String),
 }
 
-/// A case whose fault cannot be scoped to its own PersonId would disturb
-/// the cases running beside it: it runs alone.
-fn needs_exclusive(case: &Case) -> bool {
-    case.spec
-        .setup
-        .iter()
-        .chain(&case.spec.steps)
-        .any(|c| c.fault.is_some() && !c.params.get("PersonId").is_some_and(Value::is_string))
+/// A held action lock ([`Runner::lock`]); dropped when the case ends.
+#[allow(dead_code)] // held for its drop
+enum LockGuard<'a> {
+    Alone(tokio::sync::RwLockWriteGuard<'a, ()>),
+    Shared(tokio::sync::RwLockReadGuard<'a, ()>),
+}
+
+/// Whether a string in `value`, at any depth, contains `text`.
+fn holds(value: &Value, text: &str) -> bool {
+    match value {
+        Value::String(s) => s.contains(text),
+        Value::Array(a) => a.iter().any(|v| holds(v, text)),
+        Value::Object(m) => m.values().any(|v| holds(v, text)),
+        _ => false,
+    }
 }
 
 /// Why `case` cannot run on a live target under the guard's options, if

@@ -63,8 +63,12 @@ impl Session {
         };
         let kind = target::kind_of(target, proven);
         // A live target gets no control API, not even a probe of it.
-        let control = (kind != TargetKind::Live)
-            .then(|| ControlClient::new(client.base(), client.http().clone(), None));
+        // Scoped to the account of the run's own credential, so that suites
+        // sharing one `serve` never touch each other's faults or status.
+        let control = (kind != TargetKind::Live).then(|| {
+            ControlClient::new(client.base(), client.http().clone(), None)
+                .for_secret_id(&client.credentials().secret_id)
+        });
         Ok(Self {
             kind,
             client,

@@ -1,9 +1,11 @@
 //! The emulator over real loopback HTTP: in-process through the library,
 //! and as the `serve` process.
 
+mod accounts;
 mod concurrency;
 mod control;
 mod detection;
+mod explain;
 mod faces;
 mod fuzz;
 mod process;

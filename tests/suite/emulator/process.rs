@@ -183,3 +183,111 @@ fn serve_refuses_a_public_address_without_an_opt_in() {
     // The token is never printed.
     drop(served);
 }
+
+/// `serve --explain` prints one `explain {json}` line per request on
+/// standard error, with no key; `--credential ID:KEY@ACCOUNT` groups
+/// credentials into one account.
+#[test]
+fn serve_explains_each_request_and_groups_credentials() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iai-conformance"))
+        .args([
+            "serve",
+            "--explain",
+            "--credential",
+            "AKIDexplainA:key-of-a@team",
+            "--credential",
+            "AKIDexplainB:key-of-b@team",
+            "--credential",
+            "AKIDexplainC:key-of-c",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let (_, url) = crate::common::startup_line(&mut child);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (request_id, accounts) = runtime.block_on(async {
+        use iai_conformance::sign::Credentials;
+        use iai_conformance::{CallOptions, Client, Style, now};
+        let params = serde_json::json!({ "GroupId": "g", "GroupName": "G" });
+        let call = |id: &str, key: &str| {
+            let client = Client::new(&url, Credentials::new(id, key), None).unwrap();
+            let params = params.clone();
+            async move {
+                let x = client
+                    .call(
+                        "CreateGroup",
+                        params.as_object().unwrap(),
+                        &CallOptions::new(Style::Tc3PostJson, now()),
+                    )
+                    .await
+                    .unwrap();
+                serde_json::from_slice::<serde_json::Value>(&x.body).unwrap()
+            }
+        };
+        let first = call("AKIDexplainA", "key-of-a").await;
+        let again = call("AKIDexplainB", "key-of-b").await;
+        let other = call("AKIDexplainC", "key-of-c").await;
+        assert_eq!(
+            again["Response"]["Error"]["Code"], "InvalidParameterValue.GroupIdAlreadyExist",
+            "B shares A's account"
+        );
+        assert!(
+            other["Response"]["Error"].is_null(),
+            "C is an account of its own: {other}"
+        );
+        let accounts: serde_json::Value = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get(format!("{url}/__emulator/accounts"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            first["Response"]["RequestId"].as_str().unwrap().to_string(),
+            accounts,
+        )
+    });
+    assert_eq!(accounts["accounts"][0]["account"], "team");
+    assert_eq!(accounts["accounts"][1]["account"], "AKIDexplainC");
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    child.wait().unwrap();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("explain "))
+        .collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    let first: serde_json::Value =
+        serde_json::from_str(lines[0].trim_start_matches("explain ")).unwrap();
+    assert_eq!(
+        (
+            first["request_id"].as_str(),
+            first["stage"].as_str(),
+            first["account"].as_str()
+        ),
+        (Some(request_id.as_str()), Some("success"), Some("team"))
+    );
+    assert!(!stderr.contains("key-of-"), "no key on standard error");
+}
