@@ -256,7 +256,7 @@ async fn load(
             // Stops only between iterations of the plan, so that no
             // CreatePerson is left without its DeletePerson.
             let per_iteration = (requests.len() / PLAN_PERIOD as usize).max(1);
-            while i % per_iteration != 0
+            while !i.is_multiple_of(per_iteration)
                 || (Instant::now() < deadline && done.load(Ordering::Relaxed) < max_requests)
             {
                 // A long run signs again well before the five minutes are up.
