@@ -10,6 +10,10 @@
 //! BENCH_SECONDS=10 BENCH_RSS_REQUESTS=1000000 BENCH_PERSONS=1000000 cargo bench --bench emulator
 //! ```
 //!
+//! After the load phases: RSS over `BENCH_RSS_REQUESTS` requests, then
+//! SearchPersons and DeletePerson latency with 1,000 and `BENCH_PERSONS`
+//! persons in a group, in alternating rounds (`BENCH_DELETE_ROUNDS`).
+//!
 //! The emulator runs as the `serve` process (release build), so its RSS is
 //! its own; the wiremock anchor and the floor run in this process, each on
 //! its own two-thread runtime.
@@ -93,13 +97,22 @@ struct Served(Child, String);
 
 impl Drop for Served {
     fn drop(&mut self) {
+        // SIGTERM first, so that a profiler wrapping it writes its output.
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        std::thread::sleep(Duration::from_millis(500));
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
+/// Starts `serve` (release build); `BENCH_SERVE_WRAPPER` names a program
+/// to start it under (a profiler, say `valgrind --tool=callgrind`).
 fn serve() -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iai-conformance"))
+    let wrapper = std::env::var("BENCH_SERVE_WRAPPER").unwrap_or_default();
+    let mut words: Vec<String> = wrapper.split_whitespace().map(str::to_string).collect();
+    words.push(env!("CARGO_BIN_EXE_iai-conformance").to_string());
+    let mut child = Command::new(&words[0])
+        .args(&words[1..])
         .args(["serve", "--credential", "AKIDbench:benchkey"])
         .stdout(Stdio::piped())
         .spawn()
@@ -158,51 +171,136 @@ impl Report {
     }
 }
 
-/// What one worker does per iteration: a list of (action, params).
+/// What one worker does per iteration: a list of (action, params). Plans
+/// repeat every [`PLAN_PERIOD`] iterations.
 type Plan = Arc<dyn Fn(usize, u64) -> Vec<(&'static str, Value)> + Send + Sync>;
 
-/// Runs `workers` loops against `url` until `deadline` or `max_requests`.
+/// Iterations after which a plan repeats itself.
+const PLAN_PERIOD: u64 = 64;
+
+/// One signed request, ready to send again and again.
+#[derive(Clone)]
+struct Ready {
+    uri: http::Uri,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+}
+
+/// Signs (for real, at the current time) every request worker `w` sends in
+/// one period of `plan`, for the server at `url` (its Host is signed).
+fn sign_plan(url: &str, creds: &Credentials, w: usize, plan: &Plan) -> Vec<Ready> {
+    let client = Client::new(url, creds.clone(), Some("ap-guangzhou".into())).expect("client");
+    let options = CallOptions::new(Style::Tc3PostJson, now());
+    (0..PLAN_PERIOD)
+        .flat_map(|n| plan(w, n))
+        .map(|(action, params)| {
+            let p = client
+                .prepare(action, &obj(params), &options)
+                .expect("prepare");
+            let mut headers = http::HeaderMap::new();
+            for (k, v) in &p.headers {
+                headers.append(
+                    http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                    http::HeaderValue::from_str(v).expect("value"),
+                );
+            }
+            Ready {
+                uri: p.target.parse().expect("target"),
+                headers,
+                body: bytes::Bytes::from(p.body),
+            }
+        })
+        .collect()
+}
+
+/// Runs `workers` keep-alive connections against `url` for `seconds` (or
+/// until `max_requests`), each sending its signed requests in turn with a
+/// bare hyper client: the load generator signs in advance (well inside the
+/// signature's five minutes) so that its own cost per request is small and
+/// the servers' differences show.
 async fn load(
     url: &str,
     creds: &Credentials,
     workers: usize,
-    seconds: u64,
+    seconds: f64,
     max_requests: u64,
     plan: Plan,
 ) -> Report {
+    use http_body_util::{BodyExt, Full};
+    let addr = url.trim_start_matches("http://").to_string();
     let done = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
-    for w in 0..workers {
-        let client = Client::new(url, creds.clone(), Some("ap-guangzhou".into())).expect("client");
-        let plan = Arc::clone(&plan);
+    let signed: Vec<Vec<Ready>> = (0..workers)
+        .map(|w| sign_plan(url, creds, w, &plan))
+        .collect();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(seconds);
+    for (w, mut requests) in signed.into_iter().enumerate() {
         let done = Arc::clone(&done);
+        let addr = addr.clone();
+        let (url, creds, plan) = (url.to_string(), creds.clone(), Arc::clone(&plan));
         tasks.push(tokio::spawn(async move {
+            let mut signed_at = Instant::now();
+            let stream = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
+            let _ = stream.set_nodelay(true);
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .expect("handshake");
+            tokio::spawn(conn);
             let mut lat = Vec::new();
             let mut errors = 0u64;
-            let mut n = 0u64;
-            while Instant::now() < deadline && done.load(Ordering::Relaxed) < max_requests {
-                for (action, params) in plan(w, n) {
-                    let t = Instant::now();
-                    let ok = match client
-                        .call(
-                            action,
-                            &obj(params),
-                            &CallOptions::new(Style::Tc3PostJson, now()),
-                        )
-                        .await
-                    {
-                        Ok(x) => x.status == 200 && !x.body.windows(8).any(|b| b == b"\"Error\":"),
-                        Err(_) => false,
-                    };
-                    lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                    if !ok {
-                        errors += 1;
-                    }
-                    done.fetch_add(1, Ordering::Relaxed);
+            let mut i = 0usize;
+            // Stops only between iterations of the plan, so that no
+            // CreatePerson is left without its DeletePerson.
+            let per_iteration = (requests.len() / PLAN_PERIOD as usize).max(1);
+            while !i.is_multiple_of(per_iteration)
+                || (Instant::now() < deadline && done.load(Ordering::Relaxed) < max_requests)
+            {
+                // A long run signs again well before the five minutes are up.
+                if signed_at.elapsed() > Duration::from_secs(120) {
+                    requests = sign_plan(&url, &creds, w, &plan);
+                    signed_at = Instant::now();
                 }
-                n += 1;
+                let r = &requests[i % requests.len()];
+                i += 1;
+                let mut request = hyper::Request::new(Full::new(r.body.clone()));
+                *request.method_mut() = http::Method::POST;
+                *request.uri_mut() = r.uri.clone();
+                *request.headers_mut() = r.headers.clone();
+                let t = Instant::now();
+                let ok = match sender.send_request(request).await {
+                    Ok(response) => {
+                        let status = response.status();
+                        match response.into_body().collect().await {
+                            Ok(body) => {
+                                let body = body.to_bytes();
+                                let ok =
+                                    status == 200 && !body.windows(8).any(|b| b == b"\"Error\":");
+                                if !ok && errors == 0 && std::env::var_os("BENCH_VERBOSE").is_some()
+                                {
+                                    eprintln!(
+                                        "first error: {status} {}",
+                                        String::from_utf8_lossy(&body)
+                                    );
+                                }
+                                ok
+                            }
+                            Err(_) => false,
+                        }
+                    }
+                    Err(_) => false,
+                };
+                lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                if !ok {
+                    errors += 1;
+                    if sender.ready().await.is_err() {
+                        break;
+                    }
+                }
+                done.fetch_add(1, Ordering::Relaxed);
             }
             (lat, errors)
         }));
@@ -217,6 +315,59 @@ async fn load(
     }
     report.elapsed = started.elapsed();
     report
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// The three servers on one plan, interleaved: `rounds` rounds of
+/// (wiremock, floor, emulator), `seconds` each, so that the machine's
+/// noise hits all three alike. Per target: the sum of its rounds (for
+/// latencies) and the median round throughput; per pair: the median of
+/// the rounds' throughput ratios.
+struct Compared {
+    anchor: Report,
+    floor: Report,
+    emulator: Report,
+    rps: [f64; 3],
+    vs_anchor: f64,
+    vs_floor: f64,
+}
+
+async fn compare(
+    urls: [&str; 3],
+    creds: &Credentials,
+    workers: usize,
+    rounds: u64,
+    seconds: f64,
+    plan: &Plan,
+) -> Compared {
+    let mut reports: [Report; 3] = Default::default();
+    let mut rps: [Vec<f64>; 3] = Default::default();
+    let (mut vs_anchor, mut vs_floor) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let mut round = [0.0; 3];
+        for (k, url) in urls.iter().enumerate() {
+            let r = load(url, creds, workers, seconds, u64::MAX, Arc::clone(plan)).await;
+            round[k] = r.rps();
+            rps[k].push(r.rps());
+            reports[k].absorb(r);
+        }
+        vs_anchor.push(round[2] / round[0]);
+        vs_floor.push(round[2] / round[1]);
+    }
+    let [anchor, floor, emulator] = reports;
+    let [a, f, e] = rps;
+    Compared {
+        anchor,
+        floor,
+        emulator,
+        rps: [median(a), median(f), median(e)],
+        vs_anchor: median(vs_anchor),
+        vs_floor: median(vs_floor),
+    }
 }
 
 async fn control(url: &str, path: &str, body: Value) -> Value {
@@ -256,14 +407,61 @@ async fn delete_latency(url: &str, creds: &Credentials, prefix: &str, n: u64) ->
     r
 }
 
+/// p50 of `n` sequential SearchPersons calls in `group`, each probe a PNG
+/// whose face is one of the seeded persons (`{prefix}{k}`, k from 500 on,
+/// never deleted by [`delete_latency`]), so that the right person ranks
+/// first. The images are made before the clock starts.
+async fn search_latency(
+    url: &str,
+    creds: &Credentials,
+    group: &str,
+    prefix: &str,
+    n: u64,
+) -> Report {
+    use base64::Engine as _;
+    let probes: Vec<(String, String)> = (500..516)
+        .map(|k| {
+            let who = format!("{prefix}{k}");
+            let png = iai_conformance::emulator::faces::make_png(&who, 1, 32, 32).expect("png");
+            (who, base64::engine::general_purpose::STANDARD.encode(png))
+        })
+        .collect();
+    let client = Client::new(url, creds.clone(), None).expect("client");
+    let mut r = Report::default();
+    let started = Instant::now();
+    for i in 0..n {
+        let (who, image) = &probes[i as usize % probes.len()];
+        let t = Instant::now();
+        let ok = client
+            .call(
+                "SearchPersons",
+                &obj(json!({"GroupIds": [group], "Image": image, "MaxPersonNum": 5, "NeedPersonInfo": 1})),
+                &CallOptions::new(Style::Tc3PostJson, now()),
+            )
+            .await
+            .is_ok_and(|x| {
+                let v: Value = serde_json::from_slice(&x.body).unwrap_or(Value::Null);
+                v["Response"]["Results"][0]["Candidates"][0]["PersonId"].as_str() == Some(who.as_str())
+            });
+        r.latencies_us.push(t.elapsed().as_micros() as u32);
+        r.requests += 1;
+        if !ok {
+            r.errors += 1;
+        }
+    }
+    r.elapsed = started.elapsed();
+    r
+}
+
 fn main() {
     let seconds = env_u64("BENCH_SECONDS", 5);
+    let rounds = env_u64("BENCH_ROUNDS", 5).max(1);
     let workers = env_u64("BENCH_CONCURRENCY", 16) as usize;
     let rss_requests = env_u64("BENCH_RSS_REQUESTS", 200_000);
     let persons = env_u64("BENCH_PERSONS", 1_000_000);
     let creds = Credentials::new("AKIDbench", "benchkey");
     println!(
-        "emulator benchmark: {workers} keep-alive connections, {seconds} s per phase, TC3-signed POST JSON"
+        "emulator benchmark: {workers} keep-alive connections, {seconds} s per target and plan in {rounds} interleaved rounds, TC3-signed POST JSON"
     );
 
     // The anchor: wiremock-rs answering a fixed envelope, on its own runtime.
@@ -305,48 +503,44 @@ fn main() {
 
     rt.block_on(async {
         let get_plan: Plan = Arc::new(|_, _| vec![("GetPersonBaseInfo", json!({"PersonId": "bench-p"}))]);
-        let mut anchor = load(&mock.uri(), &creds, workers, seconds, u64::MAX, Arc::clone(&get_plan)).await;
-        println!("{}", anchor.line("anchor: wiremock-rs, Get plan"));
-        let mut floor = load(&floor_url, &creds, workers, seconds, u64::MAX, Arc::clone(&get_plan)).await;
-        println!("{}", floor.line("floor: bare hyper, Get plan"));
-
         control(&url, "/__emulator/seed", json!({"group_id": "bench-g", "prefix": "bench-p", "count": 0})).await;
         let client = Client::new(&url, creds.clone(), None).expect("client");
         let _ = client
             .call("CreatePerson", &obj(json!({"GroupId": "bench-g", "PersonId": "bench-p", "PersonName": "B", "Url": "http://x.example/a.jpg"})), &CallOptions::new(Style::Tc3PostJson, now()))
             .await;
         let rss0 = rss_kib(pid);
-        let mut get = load(&url, &creds, workers, seconds, u64::MAX, get_plan).await;
-        println!("{}", get.line("emulator GetPersonBaseInfo"));
         let cycle: Plan = Arc::new(|w, n| {
-            let id = format!("cyc-{w}-{}", n % 64);
+            let id = format!("cyc-{w}-{}", n % PLAN_PERIOD);
             vec![
                 ("CreatePerson", json!({"GroupId": "bench-g", "PersonId": id, "PersonName": "C", "Url": "http://x.example/a.jpg"})),
                 ("DeletePerson", json!({"PersonId": id})),
             ]
         });
-        // The anchor again, with the same requests as the cycle (bigger
-        // bodies to sign and send), so both sides do the same client work.
-        let mut anchor_cycle = load(&mock.uri(), &creds, workers, seconds, u64::MAX, Arc::clone(&cycle)).await;
-        println!("{}", anchor_cycle.line("anchor: wiremock-rs, cycle plan"));
-        let mut floor_cycle = load(&floor_url, &creds, workers, seconds, u64::MAX, Arc::clone(&cycle)).await;
-        println!("{}", floor_cycle.line("floor: bare hyper, cycle plan"));
-        let mut cyc = load(&url, &creds, workers, seconds, u64::MAX, Arc::clone(&cycle)).await;
-        println!("{}", cyc.line("emulator CreatePerson+DeletePerson"));
+        let anchor_url = mock.uri();
+        let urls = [anchor_url.as_str(), floor_url.as_str(), url.as_str()];
+        let per = seconds as f64 / rounds as f64;
+        let mut get = compare(urls, &creds, workers, rounds, per, &get_plan).await;
+        let mut cyc = compare(urls, &creds, workers, rounds, per, &cycle).await;
+        for (c, plan) in [(&mut get, "Get plan"), (&mut cyc, "cycle plan")] {
+            println!("{}   median round {:.0} req/s", c.anchor.line(&format!("anchor: wiremock-rs, {plan}")), c.rps[0]);
+            println!("{}   median round {:.0} req/s", c.floor.line(&format!("floor: bare hyper, {plan}")), c.rps[1]);
+            println!("{}   median round {:.0} req/s", c.emulator.line(&format!("emulator, {plan}")), c.rps[2]);
+        }
         println!(
             "throughput vs anchor (same requests): GetPersonBaseInfo {:.2}x, CreatePerson+DeletePerson {:.2}x",
-            get.rps() / anchor.rps(),
-            cyc.rps() / anchor_cycle.rps()
+            get.vs_anchor, cyc.vs_anchor
         );
         println!(
             "throughput vs transport floor (bare hyper, same requests): GetPersonBaseInfo {:.2}x, CreatePerson+DeletePerson {:.2}x",
-            get.rps() / floor.rps(),
-            cyc.rps() / floor_cycle.rps()
+            get.vs_floor, cyc.vs_floor
         );
 
+        if std::env::var_os("BENCH_LOAD_ONLY").is_some() {
+            return;
+        }
         // RSS across many requests of the cycle.
         let before = rss_kib(pid);
-        let mut long = load(&url, &creds, workers, 3600, rss_requests, cycle).await;
+        let mut long = load(&url, &creds, workers, 3600.0, rss_requests, cycle).await;
         let after = rss_kib(pid);
         println!("{}", long.line("emulator cycle, RSS run"));
         println!(
@@ -362,9 +556,11 @@ fn main() {
         // alternating rounds so that the machine's noise hits both alike.
         let rounds = env_u64("BENCH_DELETE_ROUNDS", 3);
         let (mut small, mut big) = (Report::default(), Report::default());
+        let (mut search_small, mut search_big) = (Report::default(), Report::default());
         for round in 0..rounds {
             control(&url, "/__emulator/reset", json!({})).await;
             control(&url, "/__emulator/seed", json!({"group_id": "small", "prefix": "s-", "count": 1000})).await;
+            search_small.absorb(search_latency(&url, &creds, "small", "s-", 300).await);
             small.absorb(delete_latency(&url, &creds, "s-", 300).await);
             let t = Instant::now();
             control(&url, "/__emulator/seed", json!({"group_id": "big", "prefix": "b-", "count": persons})).await;
@@ -372,8 +568,15 @@ fn main() {
                 let rss_big = rss_kib(pid);
                 println!("seeded {persons} persons in {:.1} s; server RSS {:.1} MB", t.elapsed().as_secs_f64(), rss_big as f64 / 1024.0);
             }
+            search_big.absorb(search_latency(&url, &creds, "big", "b-", 300).await);
             big.absorb(delete_latency(&url, &creds, "b-", 300).await);
         }
+        println!("{}", search_small.line(&format!("SearchPersons, 1,000 persons ({rounds} rounds)")));
+        println!("{}", search_big.line(&format!("SearchPersons, {persons} persons ({rounds} rounds)")));
+        println!(
+            "SearchPersons p50 ratio (large/small group): {:.2}",
+            search_big.pct(0.5) / search_small.pct(0.5).max(0.001)
+        );
         println!("{}", small.line(&format!("DeletePerson, 1,000 persons ({rounds} rounds)")));
         println!("{}", big.line(&format!("DeletePerson, {persons} persons ({rounds} rounds)")));
         println!("DeletePerson p50 ratio (large/small library): {:.2}", big.pct(0.5) / small.pct(0.5).max(0.001));

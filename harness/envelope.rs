@@ -9,15 +9,22 @@ use serde_json::{Map, Value, json};
 pub const CONTENT_TYPE: &str = "application/json";
 
 /// A fresh RequestId: a lower-case UUID v4, as in every official example.
+/// The random bits come from the thread's cryptographic generator, not a
+/// system call per answer.
 pub fn new_request_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string()
 }
 
 /// A success answer: `fields` plus `RequestId`.
 pub fn success(request_id: &str, fields: Map<String, Value>) -> Value {
     let mut response = fields;
     response.insert("RequestId".into(), Value::String(request_id.into()));
-    json!({ "Response": response })
+    // Moved in, not serialized again as `json!` would.
+    let mut envelope = Map::with_capacity(1);
+    envelope.insert("Response".into(), Value::Object(response));
+    Value::Object(envelope)
 }
 
 /// An error answer.
@@ -424,6 +431,11 @@ mod tests {
     fn a_request_id_is_a_hyphenated_uuid_and_nothing_looser() {
         let id = new_request_id();
         assert!(is_request_id(&id), "{id}");
+        // Version 4, RFC variant, and fresh each time.
+        let parsed = uuid::Uuid::parse_str(&id).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+        assert_ne!(new_request_id(), id);
         let bare = id.replace('-', "");
         for wrong in [
             bare.clone(),

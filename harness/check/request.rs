@@ -135,7 +135,7 @@ fn check_parts(
                 if unsigned {
                     findings.push(FINDING_UNSIGNED_PAYLOAD.to_string());
                 }
-                verified.signed_headers.join(";")
+                verified.signed_headers
             }
             Err(e) => {
                 push(

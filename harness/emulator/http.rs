@@ -127,9 +127,10 @@ fn limit_for(method: &http::Method, headers: &http::HeaderMap, query_len: usize)
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
+            const FORM: &str = "application/x-www-form-urlencoded";
             v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
+                .get(..FORM.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(FORM))
         });
     let tc3 = headers.contains_key(header::AUTHORIZATION);
     if form && !tc3 {

@@ -491,7 +491,8 @@ impl Service {
             actions::run("GetPersonBaseInfo", &Params(&params), &tenant.state)
                 .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
                 .map(|_| Map::new())
-        } else if action == "DeletePersonFromGroup" && self.quirks.has(Quirk::DeleteFromGroupIsNoop) {
+        } else if action == "DeletePersonFromGroup" && self.quirks.has(Quirk::DeleteFromGroupIsNoop)
+        {
             // Finds the person, answers success, removes nothing.
             rec.decided(Stage::Quirk, "delete-from-group-is-noop: nothing removed");
             actions::run("GetPersonGroupInfo", &Params(&params), &tenant.state)
@@ -578,13 +579,14 @@ fn protocol<'a>(req: &Incoming<'a>) -> Result<Body<'a>, Reject> {
         "GET" => Arrived::Pairs(pairs(req.query.as_bytes())),
         "POST" => {
             let ct = header(req.headers, "content-type").unwrap_or_default();
-            let mime = ct
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
-            match mime.as_str() {
+            let mime = ct.split(';').next().unwrap_or_default().trim();
+            // Lower-cased only when it is not already (no copy per request).
+            let mime: Cow<'_, str> = if mime.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(mime.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(mime)
+            };
+            match &*mime {
                 "application/json" if tc3 => Arrived::Json(req.body),
                 "application/json" => {
                     return Err(Reject::with(

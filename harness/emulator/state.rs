@@ -133,7 +133,26 @@ pub(crate) struct Hit {
 
 /// A face box on the wire.
 pub(crate) fn face_rect(r: Rect) -> Value {
-    json!({"X": r.x, "Y": r.y, "Width": r.width, "Height": r.height})
+    // Built in place: `json!` would serialize each value again.
+    object([
+        ("X", r.x.into()),
+        ("Y", r.y.into()),
+        ("Width", r.width.into()),
+        ("Height", r.height.into()),
+    ])
+}
+
+/// An object of these fields, in this order, moved in as they are.
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(fields_of(entries))
+}
+
+fn fields_of<const N: usize>(entries: [(&str, Value); N]) -> Map<String, Value> {
+    let mut map = Map::with_capacity(N);
+    for (name, value) in entries {
+        map.insert(name.to_string(), value);
+    }
+    map
 }
 
 fn strings(items: &[Box<str>]) -> Value {
@@ -437,12 +456,12 @@ impl State {
             g.face_count += 1;
         }
         self.index_add(id, face, seen.identity);
-        Ok(fields(json!({
-            "FaceId": face.to_string(),
-            "FaceRect": face_rect(seen.rect),
-            "SimilarPersonId": "",
-            "FaceModelVersion": version,
-        })))
+        Ok(fields_of([
+            ("FaceId", face.to_string().into()),
+            ("FaceRect", face_rect(seen.rect)),
+            ("SimilarPersonId", "".into()),
+            ("FaceModelVersion", version.into()),
+        ]))
     }
 
     fn remove_person(&mut self, id: &str) -> Option<Person> {
@@ -528,11 +547,11 @@ impl State {
 
     pub(crate) fn person_base_info(&self, id: &str) -> Outcome {
         let p = self.person(id)?;
-        Ok(fields(json!({
-            "PersonName": &*p.name,
-            "Gender": p.gender,
-            "FaceIds": face_ids(&p.faces),
-        })))
+        Ok(fields_of([
+            ("PersonName", (*p.name).into()),
+            ("Gender", p.gender.into()),
+            ("FaceIds", face_ids(&p.faces)),
+        ]))
     }
 
     pub(crate) fn person_group_info(&self, id: &str, offset: usize, limit: usize) -> Outcome {

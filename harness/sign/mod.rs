@@ -41,10 +41,25 @@ pub(crate) fn lower_hex(bytes: &[u8; 32]) -> String {
     String::from_utf8(lower_hex_bytes(bytes).to_vec()).expect("hex is ASCII")
 }
 
+/// Every byte's two lower-case hex digits, so that encoding is one table
+/// read per byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [DIGITS[i >> 4], DIGITS[i & 15]];
+        i += 1;
+    }
+    table
+};
+
 /// Lower-case hex of a 32-byte digest, on the stack.
 pub(crate) fn lower_hex_bytes(bytes: &[u8; 32]) -> [u8; 64] {
     let mut buf = [0u8; 64];
-    hex::encode_to_slice(bytes, &mut buf).expect("64 bytes hold 32 in hex");
+    for (pair, byte) in buf.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(*byte)]);
+    }
     buf
 }
 
@@ -55,8 +70,50 @@ pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// Constant-time comparison of two byte strings.
+/// Constant-time comparison of two byte strings: eight bytes at a time,
+/// the tail byte by byte (the length is not secret).
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().expect("eight bytes"));
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = wa.remainder().ct_eq(wb.remainder());
+    wa.zip(wb)
+        .fold(tail, |eq, (x, y)| eq & word(x).ct_eq(&word(y)))
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_matches_the_hex_crate() {
+        let mut bytes = [0u8; 32];
+        for round in 0..8u8 {
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = (i as u8)
+                    .wrapping_mul(37)
+                    .wrapping_add(round.wrapping_mul(101));
+            }
+            assert_eq!(lower_hex(&bytes), hex::encode(bytes));
+        }
+        assert_eq!(lower_hex(&[0xff; 32]), "f".repeat(64));
+    }
+
+    #[test]
+    fn constant_time_eq_compares_every_byte() {
+        let a: Vec<u8> = (0..67).collect();
+        for len in [0, 1, 7, 8, 9, 64, 67] {
+            assert!(constant_time_eq(&a[..len], &a[..len]));
+            for at in 0..len {
+                let mut b = a[..len].to_vec();
+                b[at] ^= 1;
+                assert!(!constant_time_eq(&a[..len], &b), "len {len}, byte {at}");
+            }
+        }
+        assert!(!constant_time_eq(b"ab", b"abc"));
+    }
 }

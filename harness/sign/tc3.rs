@@ -114,9 +114,16 @@ pub fn sorted_headers<'a>(
     headers: &[(&'a str, &'a str)],
 ) -> Result<Vec<(&'a str, &'a str)>, SignError> {
     let mut pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.trim(), v.trim())).collect();
+    sort_checked(&mut pairs)?;
+    Ok(pairs)
+}
+
+/// [`sorted_headers`] in place, on headers already trimmed.
+fn sort_checked(pairs: &mut [(&str, &str)]) -> Result<(), SignError> {
     pairs.sort_by(|a, b| {
-        let lower = |s: &'a str| s.bytes().map(|c| c.to_ascii_lowercase());
-        lower(a.0).cmp(lower(b.0))
+        a.0.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.0.bytes().map(|c| c.to_ascii_lowercase()))
     });
     if let Some(w) = pairs
         .windows(2)
@@ -127,10 +134,10 @@ pub fn sorted_headers<'a>(
     let has = |name: &str| pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
     if !has("content-type") || !has("host") {
         let mut signed = String::new();
-        write_signed_headers(&mut signed, &pairs);
+        write_signed_headers(&mut signed, pairs);
         return Err(SignError::MissingRequiredHeader(signed));
     }
-    Ok(pairs)
+    Ok(())
 }
 
 /// Appends `name:value\n` per header, lower-cased (values trimmed by the caller).
@@ -186,7 +193,7 @@ pub fn write_canonical_request(
 }
 
 /// Appends `text` lower-cased.
-fn push_lower(out: &mut String, text: &str) {
+pub(crate) fn push_lower(out: &mut String, text: &str) {
     if text.is_ascii() {
         let start = out.len();
         out.push_str(text);
@@ -198,25 +205,40 @@ fn push_lower(out: &mut String, text: &str) {
 
 /// The UTC date of a Unix timestamp, as `YYYY-MM-DD`.
 pub fn date_of(timestamp: i64) -> Result<String, SignError> {
-    let at = time::OffsetDateTime::from_unix_timestamp(timestamp)
-        .map_err(|_| SignError::TimestampOutOfRange(timestamp))?;
-    let d = at.date();
-    let year = u32::try_from(d.year())
-        .ok()
-        .filter(|y| *y <= 9999)
-        .ok_or(SignError::TimestampOutOfRange(timestamp))?;
-    let digits = |n: u32, width: usize, out: &mut [u8]| {
+    let buf = date_bytes(timestamp)?;
+    Ok(String::from_utf8(buf.to_vec()).expect("digits are ASCII"))
+}
+
+/// [`date_of`] on the stack: the proleptic Gregorian date of the UTC day
+/// (Howard Hinnant's `civil_from_days`), years 0000 to 9999 only.
+pub(crate) fn date_bytes(timestamp: i64) -> Result<[u8; 10], SignError> {
+    let out_of_range = SignError::TimestampOutOfRange(timestamp);
+    let days = timestamp.div_euclid(86_400);
+    // Shift the era to start on 0000-03-01.
+    let z = days.checked_add(719_468).ok_or(out_of_range.clone())?;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // [0, 146096]
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11], March first
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return Err(out_of_range);
+    }
+    let mut buf = *b"0000-00-00";
+    let digits = |n: i64, out: &mut [u8]| {
         let mut n = n;
-        for slot in out[..width].iter_mut().rev() {
+        for slot in out.iter_mut().rev() {
             *slot = b'0' + (n % 10) as u8;
             n /= 10;
         }
     };
-    let mut buf = *b"0000-00-00";
-    digits(year, 4, &mut buf[0..4]);
-    digits(u32::from(u8::from(d.month())), 2, &mut buf[5..7]);
-    digits(u32::from(d.day()), 2, &mut buf[8..10]);
-    Ok(String::from_utf8(buf.to_vec()).expect("digits are ASCII"))
+    digits(year, &mut buf[0..4]);
+    digits(month, &mut buf[5..7]);
+    digits(day, &mut buf[8..10]);
+    Ok(buf)
 }
 
 /// `Date/service/tc3_request`.
@@ -326,46 +348,69 @@ pub fn authorization(
 /// ));
 /// ```
 pub fn sign(request: &Tc3Request<'_>, params: &SigningParams<'_>) -> Result<Tc3Stages, SignError> {
-    let headers = sorted_headers(request.headers)?;
-    let hashed_payload = hashed_payload(request.payload);
+    // A few headers (the usual case) are sorted on the stack.
+    let mut few = [("", ""); 8];
+    let many;
+    let headers: &[(&str, &str)] = if request.headers.len() <= few.len() {
+        let few = &mut few[..request.headers.len()];
+        for (slot, (k, v)) in few.iter_mut().zip(request.headers) {
+            *slot = (k.trim(), v.trim());
+        }
+        sort_checked(few)?;
+        few
+    } else {
+        many = sorted_headers(request.headers)?;
+        &many
+    };
+    let date_buf = date_bytes(params.timestamp)?;
+    let date = std::str::from_utf8(&date_buf).expect("digits are ASCII");
+    let payload_hex = hashed_payload_bytes(request.payload);
+    let hashed_payload = std::str::from_utf8(&payload_hex).expect("hex is ASCII");
     let mut canonical_request = String::new();
     let signed = write_canonical_request(
         &mut canonical_request,
         request.method,
         request.query,
-        &headers,
-        &hashed_payload,
+        headers,
+        hashed_payload,
     );
-    let signed_headers = canonical_request[signed].to_string();
-    let hashed_canonical_request = sha256_hex(canonical_request.as_bytes());
-    let date = date_of(params.timestamp)?;
-    let credential_scope = credential_scope(&date, params.service);
+    let signed_headers = &canonical_request[signed];
+    let canonical_hex = {
+        use sha2::Digest;
+        super::lower_hex_bytes(&sha2::Sha256::digest(canonical_request.as_bytes()).into())
+    };
+    let hashed_canonical_request = std::str::from_utf8(&canonical_hex).expect("hex is ASCII");
+    let credential_scope = credential_scope(date, params.service);
     let string_to_sign = string_to_sign(
         params.timestamp,
         &credential_scope,
-        &hashed_canonical_request,
+        hashed_canonical_request,
     );
     let (secret_date, secret_service, secret_signing) =
-        derive_keys(params.secret_key, &date, params.service);
-    let signature = signature(&secret_signing, &string_to_sign);
+        derive_keys(params.secret_key, date, params.service);
+    let signature_hex = super::lower_hex_bytes(&super::hmac_sha256(
+        &secret_signing,
+        string_to_sign.as_bytes(),
+    ));
+    let signature = std::str::from_utf8(&signature_hex).expect("hex is ASCII");
     let authorization = authorization(
         params.secret_id,
         &credential_scope,
-        &signed_headers,
-        &signature,
+        signed_headers,
+        signature,
     );
     Ok(Tc3Stages {
-        hashed_payload,
+        hashed_payload: hashed_payload.to_string(),
+        signed_headers: signed_headers.to_string(),
         canonical_request,
-        hashed_canonical_request,
-        date,
+        hashed_canonical_request: hashed_canonical_request.to_string(),
+        date: date.to_string(),
         credential_scope,
         string_to_sign,
         secret_date,
         secret_service,
         secret_signing,
-        signed_headers,
-        signature,
+        signature: signature.to_string(),
         authorization,
     })
 }
@@ -377,8 +422,9 @@ pub fn signature_of_canonical(
     timestamp: i64,
     service: &str,
 ) -> Result<String, SignError> {
-    let date = date_of(timestamp)?;
-    let hex = signature_hex_of_canonical(canonical_request, secret_key, timestamp, &date, service);
+    let date = date_bytes(timestamp)?;
+    let date = std::str::from_utf8(&date).expect("digits are ASCII");
+    let hex = signature_hex_of_canonical(canonical_request, secret_key, timestamp, date, service);
     Ok(String::from_utf8(hex.to_vec()).expect("hex is ASCII"))
 }
 
@@ -438,6 +484,41 @@ mod tests {
         assert_eq!(date_of(1551113065).unwrap(), "2019-02-25");
         assert_eq!(date_of(0).unwrap(), "1970-01-01");
         assert!(date_of(i64::MAX).is_err());
+        assert!(date_of(i64::MIN).is_err());
+    }
+
+    #[test]
+    fn dates_agree_with_the_time_crate() {
+        let of_time = |ts: i64| -> Option<String> {
+            let d = time::OffsetDateTime::from_unix_timestamp(ts).ok()?.date();
+            let year = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+            Some(format!(
+                "{year:04}-{:02}-{:02}",
+                u8::from(d.month()),
+                d.day()
+            ))
+        };
+        // Both ends of the range, leap days, and a spread in between.
+        let mut probes = vec![
+            -62_167_219_200, // 0000-01-01
+            -62_167_219_201,
+            253_402_300_799, // 9999-12-31T23:59:59
+            253_402_300_800,
+            951_782_400,   // 2000-02-29
+            4_107_542_400, // 2100-03-01
+            -1,
+            0,
+        ];
+        let mut x: i64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            probes.push(x.rem_euclid(316_000_000_000) - 62_200_000_000);
+        }
+        for ts in probes {
+            assert_eq!(date_of(ts).ok(), of_time(ts), "timestamp {ts}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! The checks run in that order, so a request that is both expired and
 //! tampered with answers `SignatureExpire`.
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 use super::tc3::{self, Payload};
 use super::v1::{self, V1Method};
@@ -101,8 +101,9 @@ pub struct Verified {
     pub secret_id: String,
     /// The request's timestamp.
     pub timestamp: i64,
-    /// The signed-header list (TC3) the client chose; empty for v1.
-    pub signed_headers: Vec<String>,
+    /// The signed-header list (TC3) the client chose, `;`-separated as
+    /// sent; empty for v1.
+    pub signed_headers: String,
     /// The signature covers `Host` without the port the request was sent
     /// with (accepted, as the Node SDK signs; a client report names it).
     pub host_without_port: bool,
@@ -123,21 +124,70 @@ pub struct Authorization<'a> {
     pub signature: &'a str,
 }
 
+/// `text` without leading and trailing whitespace, as [`str::trim`]: ASCII
+/// whitespace (with the vertical tab that `trim_ascii` keeps) off both
+/// ends, and [`str::trim`] only when an end is then not ASCII.
+fn trim(text: &str) -> &str {
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() && ws(bytes[start]) {
+        start += 1;
+    }
+    let mut end = bytes.len();
+    while end > start && ws(bytes[end - 1]) {
+        end -= 1;
+    }
+    let t = &text[start..end];
+    let wide = |b: Option<&u8>| b.is_some_and(|b| !b.is_ascii());
+    if wide(t.as_bytes().first()) || wide(t.as_bytes().last()) {
+        t.trim()
+    } else {
+        t
+    }
+}
+
+/// `text` split at the first `byte` (ASCII), as [`str::split_once`].
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// Whether the `;`-separated list holds `name`.
+fn lists(list: &str, name: &str) -> bool {
+    let mut rest = list;
+    while let Some((item, next)) = split_at_byte(rest, b';') {
+        if item == name {
+            return true;
+        }
+        rest = next;
+    }
+    rest == name
+}
+
 /// Parses `TC3-HMAC-SHA256 Credential=ID/DATE/SERVICE/tc3_request, SignedHeaders=a;b, Signature=HEX`.
 pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> {
     let bad = |why: &str| AuthError::InvalidAuthorization(why.to_string());
-    let (algorithm, rest) = value.trim().split_once(' ').ok_or_else(|| {
+    let (algorithm, rest) = split_at_byte(trim(value), b' ').ok_or_else(|| {
         bad("expected 'TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...'")
     })?;
     if algorithm != tc3::ALGORITHM {
         return Err(bad("the algorithm is not TC3-HMAC-SHA256"));
     }
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (key, val) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| bad("a part has no '='"))?;
+    let mut parts = Some(rest);
+    while let Some(text) = parts {
+        let part = match split_at_byte(text, b',') {
+            Some((part, next)) => {
+                parts = Some(next);
+                part
+            }
+            None => {
+                parts = None;
+                text
+            }
+        };
+        let (key, val) = split_at_byte(trim(part), b'=').ok_or_else(|| bad("a part has no '='"))?;
         let slot = match key {
             "Credential" => &mut credential,
             "SignedHeaders" => &mut signed_headers,
@@ -155,19 +205,20 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> 
     let credential = credential.ok_or_else(|| bad("Credential is missing"))?;
     let signed_headers = signed_headers.ok_or_else(|| bad("SignedHeaders is missing"))?;
     let signature = signature.ok_or_else(|| bad("Signature is missing"))?;
-    let mut scope = credential.rsplitn(4, '/');
-    let (terminator, service, date, secret_id) =
-        (scope.next(), scope.next(), scope.next(), scope.next());
-    let (Some(secret_id), Some(date), Some(service), Some(terminator)) =
-        (secret_id, date, service, terminator)
-    else {
-        return Err(bad("Credential must be SecretId/Date/service/tc3_request"));
-    };
+    // SecretId/Date/service/tc3_request, split from the right: the
+    // SecretId keeps any further '/'.
+    let scope_error = || bad("Credential must be SecretId/Date/service/tc3_request");
+    let last_slash = |text: &str| text.bytes().rposition(|b| b == b'/');
+    let t = last_slash(credential).ok_or_else(scope_error)?;
+    let (rest, terminator) = (&credential[..t], &credential[t + 1..]);
+    let s = last_slash(rest).ok_or_else(scope_error)?;
+    let (rest, service) = (&rest[..s], &rest[s + 1..]);
+    let d = last_slash(rest).ok_or_else(scope_error)?;
+    let (secret_id, date) = (&rest[..d], &rest[d + 1..]);
     if terminator != tc3::TERMINATOR || secret_id.is_empty() {
-        return Err(bad("Credential must be SecretId/Date/service/tc3_request"));
+        return Err(scope_error());
     }
-    let has = |name: &str| signed_headers.split(';').any(|n| n == name);
-    if !has("content-type") || !has("host") {
+    if !lists(signed_headers, "content-type") || !lists(signed_headers, "host") {
         return Err(bad("SignedHeaders must include content-type and host"));
     }
     Ok(Authorization {
@@ -192,24 +243,85 @@ pub struct ReceivedTc3<'a> {
     pub body: &'a [u8],
 }
 
-fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<std::borrow::Cow<'h, str>> {
+fn header_text<'h, K: http::header::AsHeaderName>(
+    headers: &'h HeaderMap,
+    name: K,
+) -> Option<std::borrow::Cow<'h, str>> {
     headers
         .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .map(|v| match std::str::from_utf8(v.as_bytes()) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(v.as_bytes()),
+        })
+}
+
+const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
+const X_TC_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-tc-content-sha256");
+const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
+const X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+
+/// A signed header's value by the name the client listed (any case); the
+/// usual names without parsing them.
+fn signed_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<std::borrow::Cow<'h, str>> {
+    match name {
+        "content-type" => header_text(headers, http::header::CONTENT_TYPE),
+        "x-tc-action" => header_text(headers, &X_TC_ACTION),
+        other => header_text(headers, other),
+    }
+}
+
+/// The host without its port, when it has a numeric one: the Node SDK
+/// signs the bare hostname but sends the port.
+fn without_port(host: &str) -> Option<&str> {
+    let (bare, port) = host.rsplit_once(':')?;
+    (!bare.is_empty()
+        && bare.ends_with(']') == host.starts_with('[')
+        && port.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(bare)
 }
 
 /// The `Host` values a client may have signed: as sent, and without the
-/// port (the Node SDK signs the bare hostname but sends the port).
-fn host_candidates(host: &str) -> Vec<&str> {
-    let mut out = vec![host];
-    if let Some((bare, port)) = host.rsplit_once(':')
-        && !bare.is_empty()
-        && bare.ends_with(']') == host.starts_with('[')
-        && port.bytes().all(|b| b.is_ascii_digit())
-    {
-        out.push(bare);
+/// port.
+fn host_candidates(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(host).chain(without_port(host))
+}
+
+/// The canonical request of a received request, with `host` as the value
+/// of the signed `host` header; a signed header missing from the request
+/// is a signature failure.
+fn write_received_canonical(
+    out: &mut String,
+    request: &ReceivedTc3<'_>,
+    signed_headers: &str,
+    host: &str,
+    hashed_payload: &str,
+) -> Result<(), AuthError> {
+    out.clear();
+    out.reserve(
+        request.method.len() + request.query.len() + 2 * signed_headers.len() + host.len() + 256,
+    );
+    for part in [request.method, "\n/\n", request.query, "\n"] {
+        out.push_str(part);
     }
-    out
+    for name in signed_headers.split(';') {
+        let value = if name == "host" {
+            std::borrow::Cow::Borrowed(host)
+        } else {
+            signed_header(request.headers, name).ok_or_else(|| {
+                AuthError::SignatureFailure(format!("signed header {name:?} is not in the request"))
+            })?
+        };
+        tc3::push_lower(out, name);
+        out.push(':');
+        tc3::push_lower(out, trim(&value));
+        out.push('\n');
+    }
+    out.push('\n');
+    // The names joined by ';' again are the list as sent.
+    tc3::push_lower(out, signed_headers);
+    out.push('\n');
+    out.push_str(hashed_payload);
+    Ok(())
 }
 
 fn first_label(host: &str) -> &str {
@@ -219,7 +331,7 @@ fn first_label(host: &str) -> &str {
 /// Verifies a TC3-HMAC-SHA256 request against the known keys.
 ///
 /// ```
-/// use http::HeaderMap;
+/// use http::{HeaderMap, HeaderName};
 /// use iai_conformance::sign::verify::{ReceivedTc3, verify_tc3};
 /// use iai_conformance::sign::{Credentials, KeyStore, VerifyPolicy};
 /// use iai_conformance::{CallOptions, Client, Style};
@@ -246,12 +358,12 @@ pub fn verify_tc3(
     keys: &KeyStore,
     policy: &VerifyPolicy<'_>,
 ) -> Result<Verified, AuthError> {
-    let raw = header_text(request.headers, "authorization").ok_or_else(|| {
+    let raw = header_text(request.headers, http::header::AUTHORIZATION).ok_or_else(|| {
         AuthError::InvalidAuthorization("the Authorization header is missing".into())
     })?;
     let auth = parse_authorization(&raw)?;
-    let timestamp = header_text(request.headers, "x-tc-timestamp")
-        .and_then(|t| t.trim().parse::<i64>().ok())
+    let timestamp = header_text(request.headers, &X_TC_TIMESTAMP)
+        .and_then(|t| trim(&t).parse::<i64>().ok())
         .ok_or_else(|| {
             AuthError::InvalidAuthorization("X-TC-Timestamp is missing or not an integer".into())
         })?;
@@ -261,14 +373,15 @@ pub fn verify_tc3(
     check_skew(timestamp, policy)?;
 
     let expected_date =
-        tc3::date_of(timestamp).map_err(|e| AuthError::SignatureFailure(e.to_string()))?;
+        tc3::date_bytes(timestamp).map_err(|e| AuthError::SignatureFailure(e.to_string()))?;
+    let expected_date = std::str::from_utf8(&expected_date).expect("digits are ASCII");
     if policy.check_scope && auth.date != expected_date {
         return Err(AuthError::SignatureFailure(format!(
             "the credential date {} is not the UTC date of X-TC-Timestamp ({expected_date})",
             auth.date
         )));
     }
-    let host = header_text(request.headers, "host").unwrap_or_default();
+    let host = header_text(request.headers, http::header::HOST).unwrap_or_default();
     let service_ok = auth.service == policy.service
         || (policy.accept_host_label_service
             && !host.is_empty()
@@ -280,68 +393,78 @@ pub fn verify_tc3(
         )));
     }
 
-    let payload = match header_text(request.headers, "x-tc-content-sha256") {
-        Some(v) if v.trim() == tc3::UNSIGNED_PAYLOAD => Payload::Unsigned,
+    let payload = match header_text(request.headers, &X_TC_CONTENT_SHA256) {
+        Some(v) if trim(&v) == tc3::UNSIGNED_PAYLOAD => Payload::Unsigned,
         _ => Payload::Signed(request.body),
     };
     let hashed_payload = tc3::hashed_payload_bytes(payload);
     let hashed_payload = std::str::from_utf8(&hashed_payload).expect("hex is ASCII");
-    let mut values = Vec::new();
-    for name in auth.signed_headers.split(';') {
-        if name == "host" {
-            values.push((name, std::borrow::Cow::Borrowed("")));
-        } else {
-            let value = header_text(request.headers, name).ok_or_else(|| {
-                AuthError::SignatureFailure(format!("signed header {name:?} is not in the request"))
-            })?;
-            values.push((name, value));
-        }
-    }
-    let mut first_canonical = None;
-    let mut canonical = String::new();
-    for host_value in host_candidates(&host) {
-        let pairs: Vec<(&str, &str)> = values
-            .iter()
-            .map(|(name, value)| {
-                (
-                    *name,
-                    if *name == "host" {
-                        host_value
-                    } else {
-                        value.as_ref()
-                    },
-                )
-            })
-            .collect();
-        canonical.clear();
-        tc3::write_canonical_request(
-            &mut canonical,
-            request.method,
-            request.query,
-            &pairs,
+    // With the scope checked its date is the timestamp's; the emulator's
+    // deliberate `credential-scope-unchecked` quirk derives the key chain
+    // from the scope's date and service as given.
+    let scope_date = if policy.check_scope {
+        expected_date
+    } else {
+        auth.date
+    };
+    CANONICAL.with_borrow_mut(|canonical| {
+        let verdict = check_signature(
+            canonical,
+            request,
+            &auth,
+            &host,
             hashed_payload,
+            creds,
+            timestamp,
+            scope_date,
         );
-        // With the scope checked its date is the timestamp's; the emulator's
-        // deliberate `credential-scope-unchecked` quirk derives the key chain
-        // from the scope's date and service as given.
-        let scope_date = if policy.check_scope {
-            expected_date.as_str()
-        } else {
-            auth.date
-        };
+        // Keep the buffer for the next request, but not a huge one.
+        if canonical.capacity() > 64 * 1024 {
+            *canonical = String::new();
+        }
+        verdict
+    })
+}
+
+thread_local! {
+    /// The canonical request's buffer, one per thread, reused.
+    static CANONICAL: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The signature against each `Host` candidate, then the token.
+#[allow(clippy::too_many_arguments)]
+fn check_signature(
+    canonical: &mut String,
+    request: &ReceivedTc3<'_>,
+    auth: &Authorization<'_>,
+    host: &str,
+    hashed_payload: &str,
+    creds: &Credentials,
+    timestamp: i64,
+    scope_date: &str,
+) -> Result<Verified, AuthError> {
+    let mut first_canonical = None;
+    for host_value in host_candidates(host) {
+        write_received_canonical(
+            canonical,
+            request,
+            auth.signed_headers,
+            host_value,
+            hashed_payload,
+        )?;
         let expected = tc3::signature_hex_of_canonical(
-            &canonical,
+            canonical,
             creds.secret_key.expose(),
             timestamp,
             scope_date,
             auth.service,
         );
         if constant_time_eq(&expected, auth.signature.as_bytes()) {
-            check_token(creds, header_text(request.headers, "x-tc-token").as_deref())?;
+            check_token(creds, header_text(request.headers, &X_TC_TOKEN).as_deref())?;
             return Ok(Verified {
                 secret_id: auth.secret_id.to_string(),
                 timestamp,
-                signed_headers: auth.signed_headers.split(';').map(str::to_string).collect(),
+                signed_headers: auth.signed_headers.to_string(),
                 host_without_port: host_value != host,
             });
         }
@@ -410,7 +533,7 @@ pub fn verify_v1(
             return Ok(Verified {
                 secret_id: secret_id.to_string(),
                 timestamp,
-                signed_headers: Vec::new(),
+                signed_headers: String::new(),
                 host_without_port: host != request.host,
             });
         }
@@ -485,15 +608,36 @@ mod tests {
     }
 
     #[test]
+    fn trims_as_str_trim_does() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\u{b}a\u{b}",
+            "\t a b \r\n",
+            "\u{a0}a\u{2003}",
+            " \u{a0} x \u{a0} ",
+            "é",
+            " é ",
+            "\u{85}",
+            "a\u{a0}",
+            "\u{3000}\u{3000}",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn strips_only_a_numeric_port() {
+        let all = |h| host_candidates(h).collect::<Vec<_>>();
+        assert_eq!(all("127.0.0.1:8080"), vec!["127.0.0.1:8080", "127.0.0.1"]);
         assert_eq!(
-            host_candidates("127.0.0.1:8080"),
-            vec!["127.0.0.1:8080", "127.0.0.1"]
-        );
-        assert_eq!(
-            host_candidates("iai.tencentcloudapi.com"),
+            all("iai.tencentcloudapi.com"),
             vec!["iai.tencentcloudapi.com"]
         );
-        assert_eq!(host_candidates("[::1]:80"), vec!["[::1]:80", "[::1]"]);
+        assert_eq!(all("[::1]:80"), vec!["[::1]:80", "[::1]"]);
+        assert_eq!(all("[::1]"), vec!["[::1]"]);
+        assert_eq!(all("host:8o"), vec!["host:8o"]);
     }
 }
