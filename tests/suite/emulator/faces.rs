@@ -158,7 +158,8 @@ async fn max_face_num_and_quality_control_behave_as_documented() {
         json!({"GroupIds": ["g1"], "Image": two, "MaxFaceNum": 11}),
     )
     .await;
-    assert_eq!(code(&e), "InvalidParameter.InvalidParameter");
+    // as the official SearchFaces example answers MaxFaceNum 11
+    assert_eq!(code(&e), "FailedOperation.SearchFacesExceed");
     // No face at all.
     for (action, extra) in [
         ("SearchPersons", json!({"GroupIds": ["g1"]})),
