@@ -487,7 +487,7 @@ impl RecipeFile {
         let source = Source {
             kind: SourceKind::ErrorCode,
             reference: format!(
-                "iai-api.md 2 ({}'s documented codes), row {}",
+                "the CN Go SDK's client.go ({}'s error codes), row {}",
                 action.name, recipe.code
             ),
         };
@@ -616,7 +616,10 @@ impl RecipeFile {
         );
         let source = Source {
             kind: SourceKind::DocRule,
-            reference: format!("iai-api.md 3 (field limits), the limit of {}", recipe.code),
+            reference: format!(
+                "tccli api.json (the parameter's documented limit), the limit of {}",
+                recipe.code
+            ),
         };
         let step = Self::step(action, params, expect);
         self.case(

@@ -127,7 +127,7 @@ pub(crate) fn search(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Outcome
     let level = p.int("QualityControl").unwrap_or(0);
     let threshold = p.float("FaceMatchThreshold").unwrap_or(0.0);
     // [0, 100) where the document gives that range (SearchFacesReturnsByGroup
-    // and SearchPersons, iai-api.md 7.D), else [0, 100].
+    // and SearchPersons, tccli api.json), else [0, 100].
     let open_range = matches!(action, "SearchFacesReturnsByGroup" | "SearchPersons");
     let in_range = if open_range {
         (0.0..100.0).contains(&threshold)
