@@ -313,6 +313,15 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             ran,
             floor.as_secs_f64() * 1e6
         );
+        // Most cases make several calls (setup, steps, teardown): the
+        // same floor per answered call, for comparison.
+        let calls: usize = report.results.iter().map(|r| r.request_ids.len()).sum();
+        let per_call = floor.as_secs_f64() * 1000.0 * calls as f64;
+        eprintln!(
+            "benchmark: {calls} answered setup and step calls x {:.0} us = {per_call:.1} ms; the wall time is {:.2}x that",
+            floor.as_secs_f64() * 1e6,
+            report.wall.as_secs_f64() * 1000.0 / per_call.max(f64::MIN_POSITIVE)
+        );
     }
     Ok(if report.passed() {
         ExitCode::SUCCESS
