@@ -161,6 +161,17 @@ impl Exchange {
 
 /// Flattens JSON parameters into Tencent's query form: arrays as
 /// `Name.0`, objects as `Name.Field`, scalars as text.
+/// Whether a string in `value`, at any depth, contains `text` (a case's
+/// run-scoped ID prefix, say).
+pub(crate) fn holds_text(value: &Value, text: &str) -> bool {
+    match value {
+        Value::String(s) => s.contains(text),
+        Value::Array(a) => a.iter().any(|v| holds_text(v, text)),
+        Value::Object(m) => m.values().any(|v| holds_text(v, text)),
+        _ => false,
+    }
+}
+
 pub(crate) fn flatten(params: &Map<String, Value>) -> Vec<(String, String)> {
     fn walk(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
         match value {

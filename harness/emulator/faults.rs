@@ -298,10 +298,9 @@ impl Faults {
                     .person_id
                     .as_deref()
                     .is_some_and(|x| Some(x) != person_id)
-                || a.spec
-                    .scope
-                    .as_deref()
-                    .is_some_and(|x| !params.is_some_and(|m| m.values().any(|v| holds(v, x))))
+                || a.spec.scope.as_deref().is_some_and(|x| {
+                    !params.is_some_and(|m| m.values().any(|v| crate::wire::holds_text(v, x)))
+                })
                 || a.remaining == Some(0)
             {
                 continue;
@@ -326,16 +325,6 @@ impl Faults {
         }
         g.1.retain(|a| a.remaining != Some(0));
         hit
-    }
-}
-
-/// Whether a string in `value`, at any depth, contains `text`.
-fn holds(value: &serde_json::Value, text: &str) -> bool {
-    match value {
-        serde_json::Value::String(s) => s.contains(text),
-        serde_json::Value::Array(a) => a.iter().any(|v| holds(v, text)),
-        serde_json::Value::Object(m) => m.values().any(|v| holds(v, text)),
-        _ => false,
     }
 }
 

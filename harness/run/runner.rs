@@ -196,7 +196,13 @@ impl Runner {
                 .chain(&case.spec.teardown)
         };
         let alone: BTreeSet<&str> = calls()
-            .filter(|c| c.fault.is_some() && !c.params.values().any(|v| holds(v, "{{run")))
+            .filter(|c| {
+                c.fault.is_some()
+                    && !c
+                        .params
+                        .values()
+                        .any(|v| crate::wire::holds_text(v, "{{run"))
+            })
             .map(|c| c.action.as_str())
             .collect();
         let everything = calls().any(|c| c.tamper.is_some());
@@ -240,7 +246,7 @@ impl Runner {
                 scope: call
                     .params
                     .values()
-                    .any(|v| holds(v, scope))
+                    .any(|v| crate::wire::holds_text(v, scope))
                     .then(|| scope.to_string()),
                 count: Some(1),
                 probability: None,
@@ -349,16 +355,6 @@ pub(super) enum Failure {
 enum LockGuard<'a> {
     Alone(tokio::sync::RwLockWriteGuard<'a, ()>),
     Shared(tokio::sync::RwLockReadGuard<'a, ()>),
-}
-
-/// Whether a string in `value`, at any depth, contains `text`.
-fn holds(value: &Value, text: &str) -> bool {
-    match value {
-        Value::String(s) => s.contains(text),
-        Value::Array(a) => a.iter().any(|v| holds(v, text)),
-        Value::Object(m) => m.values().any(|v| holds(v, text)),
-        _ => false,
-    }
 }
 
 /// Why `case` cannot run on a live target under the guard's options, if
