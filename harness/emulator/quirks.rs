@@ -55,6 +55,9 @@ pub enum Quirk {
     /// State effects: `DeletePersonFromGroup` answers success and removes
     /// nothing.
     DeleteFromGroupIsNoop,
+    /// State effects: `DeleteGroup` deletes every member, also the persons
+    /// still in another group.
+    DeleteGroupTakesMembers,
     /// Types: integer output fields are answered as strings.
     IntegersAsStrings,
     /// Codes: a missing person is answered with an undocumented code.
@@ -153,6 +156,11 @@ impl Quirk {
             Self::DeleteFromGroupIsNoop,
             "delete-from-group-is-noop",
             "DeletePersonFromGroup answers success and removes nothing",
+        ),
+        (
+            Self::DeleteGroupTakesMembers,
+            "delete-group-takes-members",
+            "DeleteGroup deletes every member, also persons still in another group",
         ),
         (
             Self::IntegersAsStrings,

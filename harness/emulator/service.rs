@@ -498,6 +498,19 @@ impl Service {
             actions::run("GetPersonGroupInfo", &Params(&params), &tenant.state)
                 .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
                 .map(|_| Map::new())
+        } else if action == "DeleteGroup" && self.quirks.has(Quirk::DeleteGroupTakesMembers) {
+            // Deletes the group as usual, then every member, wherever else it is.
+            rec.decided(Stage::Quirk, "delete-group-takes-members");
+            let members = Params(&params)
+                .str("GroupId")
+                .map(|id| actions::lock(&tenant.state).members_of(id))
+                .unwrap_or_default();
+            let run = actions::run(action, &Params(&params), &tenant.state)
+                .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")));
+            if run.is_ok() {
+                actions::lock(&tenant.state).forget_persons(&members);
+            }
+            run
         } else {
             actions::run(action, &Params(&params), &tenant.state)
                 .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))

@@ -292,6 +292,22 @@ impl State {
         Ok(Map::new())
     }
 
+    /// The PersonIds of a group's members (none for an unknown group).
+    pub(crate) fn members_of(&self, id: &str) -> Vec<String> {
+        self.groups
+            .get(id)
+            .map(|g| g.members.iter().map(|m| m.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// A deliberate deviation only ([`super::quirks::Quirk::DeleteGroupTakesMembers`]):
+    /// these persons go, whatever groups still hold them.
+    pub(crate) fn forget_persons(&mut self, ids: &[String]) {
+        for id in ids {
+            self.remove_person(id);
+        }
+    }
+
     fn group_info(id: &str, g: &Group) -> Value {
         json!({
             "GroupName": &*g.name,

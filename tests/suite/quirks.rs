@@ -72,6 +72,10 @@ const KILLERS: &[(&str, &str)] = &[
         "library::delete_person_from_group_leaves_the_other_groups",
     ),
     (
+        "delete-group-takes-members",
+        "library::delete_group_removes_the_group_and_its_only_persons",
+    ),
+    (
         "integers-as-strings",
         "delete_person::lifecycle_removes_from_all_groups",
     ),
