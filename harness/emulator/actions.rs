@@ -346,13 +346,12 @@ pub(crate) fn run(action: &str, p: &Params<'_>, st: &Mutex<State>) -> Option<Out
         | "GetUpgradeGroupFaceModelVersionJobList"
         | "GetUpgradeGroupFaceModelVersionResult" => super::recognition::job(action, p, st),
         "CompareFace" => super::recognition::compare(p),
-        a if super::detection::ACTIONS.contains(&a) => return super::detection::run(a, p),
         "DeleteFace" => (|| {
             let person = id(IdKind::Person, p.str("PersonId"))?;
             let face_ids = p.strs("FaceIds").unwrap_or_default();
             lock(st).delete_face(person, &face_ids)
         })(),
-        _ => return None,
+        _ => return super::detection::run(action, p),
     })
 }
 

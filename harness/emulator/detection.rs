@@ -19,7 +19,9 @@ use super::faces::{self, Face, Format, Image, Rect};
 use super::params::Params;
 use super::state::{self, Outcome, Reject, face_rect};
 
-/// The actions this module answers.
+/// The actions this module answers ([`run`] dispatches them; its tests
+/// loop over them).
+#[cfg(test)]
 pub(crate) const ACTIONS: &[&str] = &[
     "DetectFace",
     "DetectFaceAttributes",
@@ -106,7 +108,7 @@ pub(crate) const ATTRIBUTE_TYPES: [&str; 17] = [
     "smile",
 ];
 
-/// Runs one of [`ACTIONS`]; `None` for any other action.
+/// Runs one of the analysis actions; `None` for any other action.
 pub(crate) fn run(action: &str, p: &Params<'_>) -> Option<Outcome> {
     Some(match action {
         "DetectFace" => detect_face(p),
@@ -1028,7 +1030,7 @@ mod tests {
             "quality reaches 30 faces"
         );
         // The quality score is the one QualityControl reads.
-        let low = b64(&jpeg_with("identity=q;quality=30", 200, 200));
+        let low = b64(&faces::test_jpeg(Some("identity=q;quality=30"), 200, 200));
         let q = call(
             "DetectFace",
             json!({"Image": low, "NeedQualityDetection": 1}),
@@ -1054,20 +1056,6 @@ mod tests {
             none["FaceDetailInfos"][0]["FaceDetailAttributesInfo"]["Age"],
             0
         );
-    }
-
-    fn jpeg_with(comment: &str, w: u16, h: u16) -> Vec<u8> {
-        let mut b = vec![0xFF, 0xD8];
-        let body = format!("iai-face {comment}");
-        b.extend([0xFF, 0xFE]);
-        b.extend(u16::try_from(body.len() + 2).unwrap().to_be_bytes());
-        b.extend(body.as_bytes());
-        b.extend([0xFF, 0xC0, 0, 11, 8]);
-        b.extend(h.to_be_bytes());
-        b.extend(w.to_be_bytes());
-        b.extend([1, 1, 0x11, 0]);
-        b.extend([0xFF, 0xDA, 0, 2, 0xFF, 0xD9]);
-        b
     }
 
     #[test]
@@ -1159,7 +1147,7 @@ mod tests {
             // Urls win over images, and are identities.
             let urls = call(action, json!({"UrlA": "http://x/a.jpg", "UrlB": "http://x/a.jpg", "ImageB": png("z", 1, 64, 64)})).unwrap();
             assert_eq!(urls["Score"], 100.0);
-            let low = b64(&jpeg_with("identity=ann;quality=30", 100, 100));
+            let low = b64(&faces::test_jpeg(Some("identity=ann;quality=30"), 100, 100));
             assert_eq!(
                 call(action, json!({"ImageA": low, "ImageB": low})).unwrap()["Score"],
                 100.0
@@ -1199,7 +1187,7 @@ mod tests {
         );
         let s = a["Score"].as_f64().unwrap();
         assert!((70.0..100.0).contains(&s), "{s}");
-        let poor = b64(&jpeg_with("identity=liv;quality=30", 300, 400));
+        let poor = b64(&faces::test_jpeg(Some("identity=liv;quality=30"), 300, 400));
         assert_eq!(
             call("DetectLiveFaceAccurate", json!({"Image": poor})).unwrap()["Score"],
             15.0
@@ -1257,7 +1245,7 @@ mod tests {
             }
         }
         // A JPEG may be longer: 4000.
-        let long = b64(&jpeg_with("identity=x", 3000, 300));
+        let long = b64(&faces::test_jpeg(Some("identity=x"), 3000, 300));
         assert!(call("DetectFace", json!({"Image": long})).is_ok());
         // A URL is one face, in 640x480.
         let u = call("DetectFace", json!({"Url": "https://x/y.jpg"})).unwrap();

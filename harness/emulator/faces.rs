@@ -363,25 +363,28 @@ pub fn make_png(
     Ok(out)
 }
 
+/// A minimal JPEG for tests: SOI, an optional `iai-face` comment, a
+/// baseline frame header of `w` x `h`, an empty scan, EOI.
+#[cfg(test)]
+pub(crate) fn test_jpeg(comment: Option<&str>, w: u16, h: u16) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, b'J', b'F'];
+    if let Some(c) = comment {
+        let body = format!("iai-face {c}");
+        b.extend([0xFF, 0xFE]);
+        b.extend(u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+        b.extend(body.as_bytes());
+    }
+    b.extend([0xFF, 0xC0, 0, 11, 8]);
+    b.extend(h.to_be_bytes());
+    b.extend(w.to_be_bytes());
+    b.extend([1, 1, 0x11, 0]);
+    b.extend([0xFF, 0xDA, 0, 2, 0xFF, 0xD9]);
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn jpeg(comment: Option<&str>, w: u16, h: u16) -> Vec<u8> {
-        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, b'J', b'F'];
-        if let Some(c) = comment {
-            let body = format!("iai-face {c}");
-            b.extend([0xFF, 0xFE]);
-            b.extend(u16::try_from(body.len() + 2).unwrap().to_be_bytes());
-            b.extend(body.as_bytes());
-        }
-        b.extend([0xFF, 0xC0, 0, 11, 8]);
-        b.extend(h.to_be_bytes());
-        b.extend(w.to_be_bytes());
-        b.extend([1, 1, 0x11, 0]);
-        b.extend([0xFF, 0xDA, 0, 2, 0xFF, 0xD9]);
-        b
-    }
 
     #[test]
     fn a_told_png_round_trips() {
@@ -427,12 +430,12 @@ mod tests {
 
     #[test]
     fn an_untold_image_is_its_content() {
-        let a = analyze(&jpeg(None, 100, 50)).unwrap();
+        let a = analyze(&test_jpeg(None, 100, 50)).unwrap();
         assert_eq!((a.format, a.width, a.height), (Format::Jpeg, 100, 50));
         assert_eq!(a.faces.len(), 1);
-        let b = analyze(&jpeg(None, 101, 50)).unwrap();
+        let b = analyze(&test_jpeg(None, 101, 50)).unwrap();
         assert_ne!(a.faces[0].identity, b.faces[0].identity);
-        assert_eq!(analyze(&jpeg(None, 100, 50)).unwrap(), a);
+        assert_eq!(analyze(&test_jpeg(None, 100, 50)).unwrap(), a);
         // Magic only: the default size, one face.
         let bare = analyze(b"\x89PNG\r\n\x1a\n....").unwrap();
         assert_eq!((bare.width, bare.height, bare.faces.len()), (640, 480, 1));
@@ -441,12 +444,12 @@ mod tests {
 
     #[test]
     fn a_jpeg_comment_tells_who_is_there() {
-        let img = analyze(&jpeg(Some("identity=bob,carol;quality=20"), 64, 64)).unwrap();
+        let img = analyze(&test_jpeg(Some("identity=bob,carol;quality=20"), 64, 64)).unwrap();
         assert_eq!(img.faces.len(), 2);
         assert_eq!(img.faces[1].identity, identity_of_name("carol"));
         assert_eq!(img.faces[0].quality, 20);
         assert!(
-            analyze(&jpeg(Some("faces=0"), 64, 64))
+            analyze(&test_jpeg(Some("faces=0"), 64, 64))
                 .unwrap()
                 .faces
                 .is_empty()
