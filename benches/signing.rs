@@ -16,6 +16,11 @@ use sha2::{Digest, Sha256};
 use iai_conformance::sign::verify::{ReceivedTc3, verify_tc3};
 use iai_conformance::sign::{Credentials, KeyStore, VerifyPolicy, tc3};
 
+// The allocator of the `iai-conformance` binary, so that signing is
+// measured as the binary signs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
 const KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
 const TS: i64 = 1_551_113_065;
