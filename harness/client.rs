@@ -178,7 +178,7 @@ impl Client {
         if options.signed_headers == SignedHeaderSet::ContentTypeHostAction {
             signed.push(("x-tc-action", action));
         }
-        let stages = tc3::sign(
+        let authorization = tc3::authorization_header(
             &tc3::Tc3Request {
                 method,
                 query: &query,
@@ -198,7 +198,7 @@ impl Client {
             ("X-TC-Action".to_string(), action.to_string()),
             ("X-TC-Version".to_string(), options.version.clone()),
             ("X-TC-Timestamp".to_string(), options.timestamp.to_string()),
-            ("Authorization".to_string(), stages.authorization),
+            ("Authorization".to_string(), authorization),
         ];
         if let Some(region) = &self.region {
             headers.push(("X-TC-Region".to_string(), region.clone()));

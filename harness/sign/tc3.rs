@@ -348,20 +348,121 @@ pub fn authorization(
 /// ));
 /// ```
 pub fn sign(request: &Tc3Request<'_>, params: &SigningParams<'_>) -> Result<Tc3Stages, SignError> {
-    // A few headers (the usual case) are sorted on the stack.
+    with_sorted_headers(request.headers, |headers| {
+        sign_sorted(request, headers, params)
+    })
+}
+
+/// Only the `Authorization` header that [`sign`] computes: what a client
+/// sends, with no intermediate kept (one allocation, the header itself).
+///
+/// ```
+/// use iai_conformance::sign::tc3::{self, Payload, SigningParams, Tc3Request};
+///
+/// let request = Tc3Request {
+///     method: "POST",
+///     query: "",
+///     headers: &[("host", "iai.tencentcloudapi.com"), ("Content-Type", "application/json")],
+///     payload: Payload::Signed(br#"{"PersonId":"3001"}"#),
+/// };
+/// let params = SigningParams {
+///     secret_id: "AKIDexample",
+///     secret_key: "example-key",
+///     service: "iai",
+///     timestamp: 1_700_000_000,
+/// };
+/// let header = tc3::authorization_header(&request, &params).unwrap();
+/// assert_eq!(header, tc3::sign(&request, &params).unwrap().authorization);
+/// ```
+pub fn authorization_header(
+    request: &Tc3Request<'_>,
+    params: &SigningParams<'_>,
+) -> Result<String, SignError> {
+    with_sorted_headers(request.headers, |headers| {
+        let date_buf = date_bytes(params.timestamp)?;
+        let date = std::str::from_utf8(&date_buf).expect("digits are ASCII");
+        let payload_hex = hashed_payload_bytes(request.payload);
+        let hashed_payload = std::str::from_utf8(&payload_hex).expect("hex is ASCII");
+        with_buffer(|canonical| {
+            let signed = write_canonical_request(
+                canonical,
+                request.method,
+                request.query,
+                headers,
+                hashed_payload,
+            );
+            let signature = signature_hex_of_canonical(
+                canonical,
+                params.secret_key,
+                params.timestamp,
+                date,
+                params.service,
+            );
+            let parts = [
+                ALGORITHM,
+                " Credential=",
+                params.secret_id,
+                "/",
+                date,
+                "/",
+                params.service,
+                "/",
+                TERMINATOR,
+                ", SignedHeaders=",
+                &canonical[signed],
+                ", Signature=",
+                std::str::from_utf8(&signature).expect("hex is ASCII"),
+            ];
+            Ok(parts.concat())
+        })
+    })
+}
+
+/// Runs `f` on the headers trimmed and sorted by [`sorted_headers`]; a few
+/// headers (the usual case) are sorted on the stack.
+fn with_sorted_headers<T>(
+    headers: &[(&str, &str)],
+    f: impl FnOnce(&[(&str, &str)]) -> Result<T, SignError>,
+) -> Result<T, SignError> {
     let mut few = [("", ""); 8];
-    let many;
-    let headers: &[(&str, &str)] = if request.headers.len() <= few.len() {
-        let few = &mut few[..request.headers.len()];
-        for (slot, (k, v)) in few.iter_mut().zip(request.headers) {
+    if headers.len() <= few.len() {
+        let few = &mut few[..headers.len()];
+        for (slot, (k, v)) in few.iter_mut().zip(headers) {
             *slot = (k.trim(), v.trim());
         }
         sort_checked(few)?;
-        few
+        f(few)
     } else {
-        many = sorted_headers(request.headers)?;
-        &many
-    };
+        f(&sorted_headers(headers)?)
+    }
+}
+
+thread_local! {
+    /// A canonical request's buffer, one per thread, reused.
+    static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Runs `f` on this thread's empty reusable buffer (a fresh one if the
+/// buffer is in use further up the stack); a huge buffer is not kept.
+pub(crate) fn with_buffer<T>(f: impl FnOnce(&mut String) -> T) -> T {
+    BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let out = f(&mut buffer);
+            if buffer.capacity() > 64 * 1024 {
+                *buffer = String::new();
+            }
+            out
+        }
+        Err(_) => f(&mut String::new()),
+    })
+}
+
+fn sign_sorted(
+    request: &Tc3Request<'_>,
+    headers: &[(&str, &str)],
+    params: &SigningParams<'_>,
+) -> Result<Tc3Stages, SignError> {
     let date_buf = date_bytes(params.timestamp)?;
     let date = std::str::from_utf8(&date_buf).expect("digits are ASCII");
     let payload_hex = hashed_payload_bytes(request.payload);

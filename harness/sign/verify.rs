@@ -407,8 +407,8 @@ pub fn verify_tc3(
     } else {
         auth.date
     };
-    CANONICAL.with_borrow_mut(|canonical| {
-        let verdict = check_signature(
+    tc3::with_buffer(|canonical| {
+        check_signature(
             canonical,
             request,
             &auth,
@@ -417,18 +417,8 @@ pub fn verify_tc3(
             creds,
             timestamp,
             scope_date,
-        );
-        // Keep the buffer for the next request, but not a huge one.
-        if canonical.capacity() > 64 * 1024 {
-            *canonical = String::new();
-        }
-        verdict
+        )
     })
-}
-
-thread_local! {
-    /// The canonical request's buffer, one per thread, reused.
-    static CANONICAL: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// The signature against each `Host` candidate, then the token.
