@@ -472,6 +472,7 @@ impl RecipeFile {
             tamper: None,
             fault: None,
             expect: Some(expect),
+            capture: Default::default(),
         }
     }
 

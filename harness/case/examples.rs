@@ -372,6 +372,7 @@ impl ExamplesFile {
                 fault: o.fault.clone(),
                 pin_clock: false,
                 expect: Some(expect.clone()),
+                capture: Default::default(),
             };
             let setup = o.setup.clone().unwrap_or_else(|| self.setup.clone());
             let teardown = o.teardown.clone().unwrap_or_else(|| self.teardown.clone());

@@ -7,6 +7,7 @@
 //! instead of silently skipping a check. The schema is documented for
 //! authors in `cases/README.md`.
 
+pub(crate) mod capture;
 mod codes;
 mod examples;
 mod schema;
@@ -112,6 +113,29 @@ impl Call {
             tamper.body = tamper.body.as_deref().map(|b| scope::expand(b, scope));
             for value in tamper.set_param.values_mut() {
                 *value = scope::expand(value, scope);
+            }
+        }
+        call
+    }
+
+    /// This call with every `{{capture:NAME}}` filled from `captured`,
+    /// wherever `{{run}}` may stand (see [`capture`]).
+    pub(crate) fn filled(&self, captured: &capture::Captured) -> Call {
+        let mut call = self.clone();
+        if captured.is_empty() {
+            return call;
+        }
+        call.params = capture::fill_map(&self.params, captured);
+        if let Some(expect) = &mut call.expect {
+            expect.values = capture::fill_map(&expect.values, captured);
+        }
+        if let Some(tamper) = &mut call.tamper {
+            tamper.body = tamper
+                .body
+                .as_deref()
+                .map(|b| capture::fill_string(b, captured));
+            for value in tamper.set_param.values_mut() {
+                *value = capture::fill_string(value, captured);
             }
         }
         call
@@ -386,6 +410,54 @@ mod tests {
         .unwrap_err();
         assert!(err.contains("sucess"), "{err}");
         assert!(err.contains("line 6"), "{err}");
+    }
+
+    #[test]
+    fn a_capture_is_kept_before_it_is_used_and_its_path_parses() {
+        let case = |capture: &str, use_at: &str| {
+            one(&format!(
+                r#"
+            description = "x"
+            source = {{ kind = "finding", ref = "y" }}
+            [[step]]
+            action = "CreateFace"
+            params = {{ PersonId = "{{{{run}}}}-p", Urls = ["u"] }}
+            expect = {{ success = true }}
+            {capture}
+            [[step]]
+            action = "DeleteFace"
+            params = {{ PersonId = "{{{{run}}}}-p", FaceIds = ["{use_at}"] }}
+            expect = {{ success = true }}
+        "#
+            ))
+        };
+        assert!(
+            case(
+                r#"capture = { face = "SucFaceIds[0]" }"#,
+                "{{capture:face}}"
+            )
+            .is_ok()
+        );
+        let err = case("", "{{capture:face}}").unwrap_err();
+        assert!(
+            err.contains("step[1]") && err.contains("{{capture:face}} is not kept"),
+            "{err}"
+        );
+        let err = case(
+            r#"capture = { face = "SucFaceIds[x]" }"#,
+            "{{capture:face}}",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("step[0].capture.face") && err.contains("SucFaceIds[x]"),
+            "{err}"
+        );
+        let err = case(
+            r#"capture = { face = "SucFaceIds[0]" }"#,
+            "{{capture:fase}}",
+        )
+        .unwrap_err();
+        assert!(err.contains("{{capture:fase}}"), "{err}");
     }
 
     #[test]

@@ -186,6 +186,11 @@ pub struct Call {
     /// `setup`, not allowed in `teardown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
+    /// Fields of the answer's `Response` kept for later calls, by name:
+    /// `{ face = "SucFaceIds[0]" }` makes `{{capture:face}}` usable after
+    /// this call (see [`super::capture`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub capture: BTreeMap<String, String>,
 }
 
 fn default_style() -> Style {
@@ -370,6 +375,57 @@ impl Expect {
 }
 
 impl CaseFile {
+    /// Every capture is well formed, kept where a later call can use it,
+    /// and every `{{capture:NAME}}` is kept by an earlier call.
+    fn check_captures(&self) -> Result<(), String> {
+        use super::capture;
+        let phases = [
+            ("setup", &self.setup),
+            ("step", &self.steps),
+            ("teardown", &self.teardown),
+        ];
+        let mut kept: Vec<&str> = Vec::new();
+        for (phase, calls) in phases {
+            for (i, call) in calls.iter().enumerate() {
+                let at = format!("{phase}[{i}]");
+                let mut used = Vec::new();
+                call.params
+                    .values()
+                    .for_each(|v| capture::names_in_value(v, &mut used));
+                if let Some(expect) = &call.expect {
+                    expect
+                        .values
+                        .values()
+                        .for_each(|v| capture::names_in_value(v, &mut used));
+                }
+                if let Some(t) = &call.tamper {
+                    t.set_param
+                        .values()
+                        .chain(&t.body)
+                        .for_each(|v| used.extend(capture::names_in(v)));
+                }
+                if let Some(name) = used.iter().find(|n| !kept.contains(n)) {
+                    return Err(format!(
+                        "{at}: {{{{capture:{name}}}}} is not kept by an earlier call; add `capture = {{ {name} = \"Field\" }}` to the call whose answer holds it"
+                    ));
+                }
+                if call.capture.is_empty() {
+                    continue;
+                }
+                if phase == "teardown" || self.reply.is_some() {
+                    return Err(format!(
+                        "{at}.capture: only a setup or step call of a case against a server keeps values"
+                    ));
+                }
+                for (name, path) in &call.capture {
+                    capture::check_capture(name, path).map_err(|e| format!("{at}.capture.{e}"))?;
+                    kept.push(name);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Checks what serde cannot: a step has an expectation, setup and
     /// teardown have none they could not honour, and so on.
     pub fn validate(&self) -> Result<(), String> {
@@ -389,6 +445,7 @@ impl CaseFile {
                 call.check_placeholders(&format!("{phase}[{i}]"))?;
             }
         }
+        self.check_captures()?;
         for (i, call) in self.setup.iter().enumerate() {
             if let Some(expect) = &call.expect {
                 expect.validate(&format!("setup[{i}]"))?;

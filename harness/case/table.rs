@@ -192,6 +192,7 @@ impl TableFile {
                 tamper: row.tamper.clone(),
                 fault,
                 expect,
+                capture: Default::default(),
             };
             let description = match (&row.description, &row.reason) {
                 (Some(d), _) => format!("{}: {d}", self.description),

@@ -58,6 +58,9 @@ pub enum Quirk {
     /// State effects: `DeleteGroup` deletes every member, also the persons
     /// still in another group.
     DeleteGroupTakesMembers,
+    /// State effects: `DeleteFace` answers the person's FaceIds it was
+    /// given as deleted and deletes nothing.
+    DeleteFaceIsNoop,
     /// Types: integer output fields are answered as strings.
     IntegersAsStrings,
     /// Codes: a missing person is answered with an undocumented code.
@@ -161,6 +164,11 @@ impl Quirk {
             Self::DeleteGroupTakesMembers,
             "delete-group-takes-members",
             "DeleteGroup deletes every member, also persons still in another group",
+        ),
+        (
+            Self::DeleteFaceIsNoop,
+            "delete-face-is-noop",
+            "DeleteFace answers the faces as deleted and deletes nothing",
         ),
         (
             Self::IntegersAsStrings,

@@ -498,6 +498,26 @@ impl Service {
             actions::run("GetPersonGroupInfo", &Params(&params), &tenant.state)
                 .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
                 .map(|_| Map::new())
+        } else if action == "DeleteFace" && self.quirks.has(Quirk::DeleteFaceIsNoop) {
+            // Answers the person's faces among those named as deleted, keeps them.
+            rec.decided(Stage::Quirk, "delete-face-is-noop: no face deleted");
+            let asked = Params(&params).strs("FaceIds").unwrap_or_default();
+            actions::run("GetPersonBaseInfo", &Params(&params), &tenant.state)
+                .unwrap_or_else(|| Err(Reject::new("UnsupportedOperation")))
+                .map(|person| {
+                    let has: Vec<Value> = person
+                        .get("FaceIds")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter(|id| id.as_str().is_some_and(|id| asked.contains(&id)))
+                        .cloned()
+                        .collect();
+                    let mut answer = Map::new();
+                    answer.insert("SucDeletedNum".into(), Value::from(has.len()));
+                    answer.insert("SucFaceIds".into(), Value::Array(has));
+                    answer
+                })
         } else if action == "DeleteGroup" && self.quirks.has(Quirk::DeleteGroupTakesMembers) {
             // Deletes the group as usual, then every member, wherever else it is.
             rec.decided(Stage::Quirk, "delete-group-takes-members");

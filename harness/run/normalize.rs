@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::case::capture::Captured;
 use crate::scope::collapse as scrub;
 use crate::wire::Exchange;
 
@@ -145,4 +146,31 @@ pub(crate) fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
     });
     scrub_value(&mut out, scope);
     out
+}
+
+/// In a normalized exchange's request, each value an earlier answer gave
+/// (a case's `capture`, such as a FaceId the server minted) becomes its
+/// placeholder again, so the snapshot does not depend on the server's IDs.
+pub(crate) fn collapse_captured(normalized: &mut Value, captured: &Captured) {
+    fn walk(value: &mut Value, captured: &Captured) {
+        match value {
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, captured)),
+            Value::Object(map) => map.values_mut().for_each(|v| walk(v, captured)),
+            other => {
+                if let Some((name, _)) = captured.iter().find(|(_, kept)| *kept == other) {
+                    *other = Value::String(format!("{{{{capture:{name}}}}}"));
+                }
+            }
+        }
+    }
+    if captured.is_empty() {
+        return;
+    }
+    if let Some(request) = normalized.get_mut("request") {
+        for part in ["body", "query"] {
+            if let Some(v) = request.get_mut(part) {
+                walk(v, captured);
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@ use tokio::sync::RwLock;
 use super::normalize;
 use super::session::{Session, control_error};
 use crate::api::Catalog;
+use crate::case::capture::{self, Captured};
 use crate::case::{Call, Case, Expect, TargetKind};
 use crate::check;
 use crate::emulator::FaultSpec;
@@ -19,6 +20,7 @@ use crate::envelope::Mismatch;
 use crate::live::{self, Guard, policy};
 use crate::results::{CaseResult, Verdict};
 use crate::scope;
+use crate::wire::Exchange;
 
 /// Runs cases against one session.
 pub(crate) struct Runner {
@@ -133,13 +135,26 @@ impl Runner {
         let scope = self.scope(index);
         let scoped = case.spec.scoped(&scope);
         let mut trail = Vec::new();
+        // What earlier answers gave for `{{capture:NAME}}`.
+        let mut captured = Captured::new();
         let mut setup_ok = true;
         for (i, call) in scoped.setup.iter().enumerate() {
+            let call = call.filled(&captured);
             let expect = call.expect.clone().unwrap_or_else(Expect::success);
             let label = format!("setup[{i}] {}", call.action);
             if !self
-                .call(&label, call, &expect, &scope, &mut result, &mut trail)
+                .call(
+                    &label,
+                    &call,
+                    &expect,
+                    &scope,
+                    &captured,
+                    &mut result,
+                    &mut trail,
+                )
                 .await
+                .map(|exchange| keep(&label, &call, &exchange, &mut captured, &mut result))
+                .unwrap_or(false)
             {
                 setup_ok = false;
                 break;
@@ -147,15 +162,29 @@ impl Runner {
         }
         if setup_ok {
             for (i, call) in scoped.steps.iter().enumerate() {
+                let call = call.filled(&captured);
                 let expect = call.expect.clone().unwrap_or_else(Expect::success);
                 let label = format!("step[{i}] {}", call.action);
-                self.call(&label, call, &expect, &scope, &mut result, &mut trail)
-                    .await;
+                if let Some(exchange) = self
+                    .call(
+                        &label,
+                        &call,
+                        &expect,
+                        &scope,
+                        &captured,
+                        &mut result,
+                        &mut trail,
+                    )
+                    .await
+                {
+                    keep(&label, &call, &exchange, &mut captured, &mut result);
+                }
             }
         }
         // Teardown may find its target gone, so its outcome is free; its
         // answers still keep the contract (envelope, codes, types).
         for (i, call) in scoped.teardown.iter().enumerate() {
+            let call = &call.filled(&captured);
             let label = format!("teardown[{i}] {}", call.action);
             if let Ok(exchange) = self.send(call, &scope, &result.name, &label, None).await {
                 let checked =
@@ -166,7 +195,9 @@ impl Runner {
                         field: format!("{label}: {}", m.field),
                         ..m
                     }));
-                trail.push(normalize::exchange(&label, &exchange, &scope));
+                let mut normalized = normalize::exchange(&label, &exchange, &scope);
+                normalize::collapse_captured(&mut normalized, &captured);
+                trail.push(normalized);
             }
         }
         if let Some(recorder) = &self.recorder
@@ -219,16 +250,18 @@ impl Runner {
         guards
     }
 
-    /// Makes one call and checks it; false when it did not meet `expect`.
+    /// Makes one call and checks it: its answer when it met `expect`.
+    #[allow(clippy::too_many_arguments)] // one case's running state, lent piece by piece
     async fn call(
         &self,
         label: &str,
         call: &Call,
         expect: &Expect,
         scope: &str,
+        captured: &Captured,
         result: &mut CaseResult,
         trail: &mut Vec<Value>,
-    ) -> bool {
+    ) -> Option<Exchange> {
         let before = result.mismatches.len();
         let is_step = label.starts_with("step");
         if let Some(fault) = &call.fault {
@@ -259,7 +292,7 @@ impl Runner {
                     "the fault accepted",
                     control_error(self.session.url(), e).to_string(),
                 ));
-                return false;
+                return None;
             }
         }
         // A pinned clock: the server stands at the second the call is signed.
@@ -272,7 +305,7 @@ impl Runner {
                     "the clock pinned",
                     control_error(self.session.url(), e).to_string(),
                 ));
-                return false;
+                return None;
             }
             Some(at)
         } else {
@@ -297,7 +330,7 @@ impl Runner {
                     "a request this run may send",
                     e,
                 ));
-                return false;
+                return None;
             }
             Err(Failure::Transport(e)) => {
                 result.mismatches.push(Mismatch::new(
@@ -305,10 +338,11 @@ impl Runner {
                     "an answer",
                     e,
                 ));
-                return false;
+                return None;
             }
         };
-        let normalized = normalize::exchange(label, &exchange, scope);
+        let mut normalized = normalize::exchange(label, &exchange, scope);
+        normalize::collapse_captured(&mut normalized, captured);
         let checked = check::exchange(
             &call.action,
             &exchange,
@@ -338,8 +372,41 @@ impl Runner {
             result.exchanges.push(normalized.clone());
         }
         trail.push(normalized);
-        result.mismatches.len() == before
+        (result.mismatches.len() == before).then_some(exchange)
     }
+}
+
+/// Keeps what `call` captures from the answer it met; false (with the
+/// mismatch that says which field) when the answer lacks one.
+fn keep(
+    label: &str,
+    call: &Call,
+    exchange: &Exchange,
+    captured: &mut Captured,
+    result: &mut CaseResult,
+) -> bool {
+    let mut all = true;
+    for (name, path) in &call.capture {
+        let value = exchange
+            .json()
+            .ok()
+            .and_then(|body| body.get("Response"))
+            .and_then(|response| capture::lookup(response, path));
+        match value {
+            Some(value) => {
+                captured.insert(name.clone(), value.clone());
+            }
+            None => {
+                all = false;
+                result.mismatches.push(Mismatch::new(
+                    format!("{label}: Response.{path}"),
+                    format!("present, for {{{{capture:{name}}}}}"),
+                    "absent",
+                ));
+            }
+        }
+    }
+    all
 }
 
 /// Why a call got no answer.
