@@ -97,7 +97,6 @@ impl FaultSpec {
         }
         if let Some(action) = &self.action
             && Catalog::get().action(action).is_none()
-            && !super::actions::NOT_COVERED.contains(&action.as_str())
         {
             return Err(FaultError::UnknownAction(action.chars().take(64).collect()));
         }

@@ -273,15 +273,18 @@ impl Quirks {
     }
 
     /// The action the server looks up.
-    pub(crate) fn action(&self, action: String, known: &[&[&str]]) -> String {
+    pub(crate) fn action<'k>(
+        &self,
+        action: String,
+        known: impl IntoIterator<Item = &'k str>,
+    ) -> String {
         if !self.has(Quirk::ActionCaseInsensitive) {
             return action;
         }
         known
-            .iter()
-            .flat_map(|list| list.iter())
+            .into_iter()
             .find(|k| k.eq_ignore_ascii_case(&action))
-            .map_or(action, |k| k.to_string())
+            .map_or(action, str::to_string)
     }
 
     /// With [`Quirk::ValidatesBeforeAuth`]: the code a validation of the

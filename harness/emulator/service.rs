@@ -437,7 +437,7 @@ impl Service {
         }
     }
 
-    /// The action: covered and described, its parameters decoded and of the
+    /// The action: described and implemented, its parameters decoded and of the
     /// right shape, one write
     /// per person at a time, then its value rules and state.
     async fn act(
@@ -450,16 +450,6 @@ impl Service {
         rec: &mut Record,
     ) -> Result<Map<String, Value>, Reject> {
         let action = common.action.as_str();
-        if !common.covered {
-            rec.decided(
-                Stage::Rule,
-                "coverage: the emulator does not cover the action",
-            );
-            return Err(Reject::with(
-                "UnsupportedOperation",
-                format!("the emulator does not cover {action}"),
-            ));
-        }
         let Some(spec) = Catalog::get().action(action) else {
             rec.decided(
                 Stage::Rule,
@@ -648,10 +638,8 @@ fn protocol<'a>(req: &Incoming<'a>) -> Result<Body<'a>, Reject> {
 
 /// The common parameters a request names.
 struct Common {
+    /// An action of the catalog.
     action: String,
-    /// Whether the emulator implements the action (else it exists in iai
-    /// but answers `UnsupportedOperation`, after authentication).
-    covered: bool,
 }
 
 /// Common parameters: Action (one of iai's), Version (the one served) and
@@ -679,9 +667,9 @@ fn common_parameters(
     let action = common("Action", "x-tc-action")
         .filter(|a| !a.is_empty())
         .ok_or_else(|| missing("Action"))?;
-    let action = quirks.action(action, &[actions::COVERED, actions::NOT_COVERED]);
-    let covered = actions::COVERED.contains(&action.as_str());
-    if !covered && !actions::NOT_COVERED.contains(&action.as_str()) {
+    let catalog = Catalog::get();
+    let action = quirks.action(action, catalog.actions().iter().map(|a| a.name.as_str()));
+    if catalog.action(&action).is_none() {
         return Err(Reject::with(
             "InvalidAction",
             format!(
@@ -702,7 +690,7 @@ fn common_parameters(
     if common("Timestamp", "x-tc-timestamp").is_none_or(|t| t.is_empty()) {
         return Err(missing("Timestamp"));
     }
-    Ok(Common { action, covered })
+    Ok(Common { action })
 }
 
 /// Parameters: the action's parameters, decoded from the JSON body or
