@@ -135,16 +135,6 @@ fn mark_busy<'a>(set: &'a Mutex<HashSet<String>>, id: &str) -> Option<Busy<'a>> 
     }
 }
 
-/// The part of the verifier's message worth keeping: not the canonical
-/// request it may quote (the explanation has its own).
-fn reason_of(e: &AuthError) -> String {
-    let text = e.to_string();
-    match text.split_once("; the server's") {
-        Some((head, _)) => head.to_string(),
-        None => text,
-    }
-}
-
 impl Service {
     /// A service whose credentials are each their own account but those
     /// `account_of` (SecretId → account name) groups.
@@ -406,9 +396,9 @@ impl Service {
                     .and_then(|id| self.accounts.of_secret(id))
                     .map(|t| Arc::clone(&t.name));
                 rec.secret_id = secret_id.map(|s| s.chars().take(128).collect());
-                let reason = reason_of(&e);
+                let reason = e.summary();
                 rec.detail = Some(match (&e, creds, &body.params) {
-                    (AuthError::SignatureFailure(_), Some(c), _) if body.tc3 => {
+                    (AuthError::SignatureFailure { .. }, Some(c), _) if body.tc3 => {
                         explain::tc3_working(
                             req.method,
                             &query,
@@ -419,7 +409,7 @@ impl Service {
                             &reason,
                         )
                     }
-                    (AuthError::SignatureFailure(_), Some(c), Arrived::Pairs(p)) => {
+                    (AuthError::SignatureFailure { .. }, Some(c), Arrived::Pairs(p)) => {
                         explain::v1_working(req.method, &host, req.path, p, c, &reason)
                     }
                     _ => Value::String(reason),

@@ -41,22 +41,48 @@ pub enum AuthError {
         /// The largest distance allowed, seconds.
         limit: i64,
     },
-    #[error("signature mismatch: {0}")]
+    #[error(
+        "signature mismatch: {reason}{}",
+        .working.as_ref().map(|(what, text)| format!("; the server's {what} was {text:?}")).unwrap_or_default()
+    )]
     /// `AuthFailure.SignatureFailure`: the signature differs.
-    SignatureFailure(String),
+    SignatureFailure {
+        /// What does not match.
+        reason: String,
+        /// The server's own working, for the client's author: what it is
+        /// (`canonical request`, `string to sign`) and its text.
+        working: Option<(&'static str, String)>,
+    },
     #[error("token failure: {0}")]
     /// `AuthFailure.TokenFailure`: the session token is wrong.
     TokenFailure(String),
 }
 
 impl AuthError {
+    /// A signature failure for `reason`, without the server's working.
+    fn signature(reason: impl Into<String>) -> Self {
+        Self::SignatureFailure {
+            reason: reason.into(),
+            working: None,
+        }
+    }
+
+    /// The message without the server's working: what an answer to the
+    /// client says (the working goes to the explain record).
+    pub fn summary(&self) -> String {
+        match self {
+            Self::SignatureFailure { reason, .. } => format!("signature mismatch: {reason}"),
+            other => other.to_string(),
+        }
+    }
+
     /// The `Error.Code` the cloud answers for this failure.
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidAuthorization(_) => "AuthFailure.InvalidAuthorization",
             Self::SecretIdNotFound(_) => "AuthFailure.SecretIdNotFound",
             Self::SignatureExpire { .. } => "AuthFailure.SignatureExpire",
-            Self::SignatureFailure(_) => "AuthFailure.SignatureFailure",
+            Self::SignatureFailure { .. } => "AuthFailure.SignatureFailure",
             Self::TokenFailure(_) => "AuthFailure.TokenFailure",
         }
     }
@@ -308,7 +334,7 @@ fn write_received_canonical(
             std::borrow::Cow::Borrowed(host)
         } else {
             signed_header(request.headers, name).ok_or_else(|| {
-                AuthError::SignatureFailure(format!("signed header {name:?} is not in the request"))
+                AuthError::signature(format!("signed header {name:?} is not in the request"))
             })?
         };
         tc3::push_lower(out, name);
@@ -373,10 +399,10 @@ pub fn verify_tc3(
     check_skew(timestamp, policy)?;
 
     let expected_date =
-        tc3::date_bytes(timestamp).map_err(|e| AuthError::SignatureFailure(e.to_string()))?;
+        tc3::date_bytes(timestamp).map_err(|e| AuthError::signature(e.to_string()))?;
     let expected_date = std::str::from_utf8(&expected_date).expect("digits are ASCII");
     if policy.check_scope && auth.date != expected_date {
-        return Err(AuthError::SignatureFailure(format!(
+        return Err(AuthError::signature(format!(
             "the credential date {} is not the UTC date of X-TC-Timestamp ({expected_date})",
             auth.date
         )));
@@ -387,7 +413,7 @@ pub fn verify_tc3(
             && !host.is_empty()
             && auth.service == first_label(&host));
     if policy.check_scope && !service_ok {
-        return Err(AuthError::SignatureFailure(format!(
+        return Err(AuthError::signature(format!(
             "the credential scope names service {:?}, expected {:?}",
             auth.service, policy.service
         )));
@@ -462,10 +488,10 @@ fn check_signature(
             first_canonical = Some(canonical.clone());
         }
     }
-    Err(AuthError::SignatureFailure(format!(
-        "the signature does not match; the server's canonical request was {:?}",
-        first_canonical.unwrap_or_default()
-    )))
+    Err(AuthError::SignatureFailure {
+        reason: "the signature does not match".into(),
+        working: Some(("canonical request", first_canonical.unwrap_or_default())),
+    })
 }
 
 /// A v1 request as it arrived: its parameters (from the query or the form
@@ -529,10 +555,10 @@ pub fn verify_v1(
         }
         first_sts.get_or_insert(sts);
     }
-    Err(AuthError::SignatureFailure(format!(
-        "the signature does not match; the server's string to sign was {:?}",
-        first_sts.unwrap_or_default()
-    )))
+    Err(AuthError::SignatureFailure {
+        reason: "the signature does not match".into(),
+        working: Some(("string to sign", first_sts.unwrap_or_default())),
+    })
 }
 
 fn check_skew(timestamp: i64, policy: &VerifyPolicy<'_>) -> Result<(), AuthError> {
@@ -581,6 +607,32 @@ mod tests {
             ("AKIDEXAMPLE", "2019-02-25", "cvm")
         );
         assert_eq!(a.signed_headers, "content-type;host");
+    }
+
+    #[test]
+    fn the_summary_leaves_out_the_servers_working() {
+        let e = AuthError::SignatureFailure {
+            reason: "the signature does not match".into(),
+            working: Some(("canonical request", "POST\n/\n".into())),
+        };
+        assert_eq!(
+            e.to_string(),
+            r#"signature mismatch: the signature does not match; the server's canonical request was "POST\n/\n""#
+        );
+        assert_eq!(
+            e.summary(),
+            "signature mismatch: the signature does not match"
+        );
+        assert_eq!(
+            AuthError::signature("x").to_string(),
+            "signature mismatch: x"
+        );
+        let expired = AuthError::SignatureExpire {
+            timestamp: 1,
+            skew: 301,
+            limit: 300,
+        };
+        assert_eq!(expired.summary(), expired.to_string());
     }
 
     #[test]
