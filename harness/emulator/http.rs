@@ -203,6 +203,12 @@ async fn read_body(mut body: Incoming, limit: usize, pause: Duration) -> Read {
             // The whole body in one frame: no copy.
             return Read::Body(data);
         } else {
+            if kept.is_empty() {
+                // Room for the whole declared length (within the limit,
+                // or it would be over) at the first of several frames: a
+                // large body is not copied again at every doubling.
+                kept.reserve(declared.map_or(0, |n| n as usize).max(data.len()));
+            }
             kept.extend_from_slice(&data);
         }
     }
