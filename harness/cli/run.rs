@@ -304,14 +304,15 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(floor) = floor {
         let ran = report.results.iter().filter(|r| r.verdict.ran()).count();
+        let per_case = floor.as_secs_f64() * 1000.0 * ran as f64;
         eprintln!(
-            "benchmark: {} cases ({} ran) in {:.1} ms wall; floor {:.1} ms ({} ran x {:.0} us per loopback round trip, median of 64)",
+            "benchmark: {} cases ({} ran) in {:.1} ms wall; floor {per_case:.1} ms ({} ran x {:.0} us per loopback round trip, median of 64); the wall time is {:.2}x that",
             report.results.len(),
             ran,
             report.wall.as_secs_f64() * 1000.0,
-            floor.as_secs_f64() * 1000.0 * ran as f64,
             ran,
-            floor.as_secs_f64() * 1e6
+            floor.as_secs_f64() * 1e6,
+            report.wall.as_secs_f64() * 1000.0 / per_case.max(f64::MIN_POSITIVE)
         );
         // Most cases make several calls (setup, steps, teardown): the
         // same floor per answered call, for comparison.
