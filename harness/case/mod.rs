@@ -119,12 +119,13 @@ impl Call {
     }
 
     /// This call with every `{{capture:NAME}}` filled from `captured`,
-    /// wherever `{{run}}` may stand (see [`capture`]).
-    pub(crate) fn filled(&self, captured: &capture::Captured) -> Call {
-        let mut call = self.clone();
+    /// wherever `{{run}}` may stand (see [`capture`]); the call itself,
+    /// uncopied, while nothing is kept.
+    pub(crate) fn filled(&self, captured: &capture::Captured) -> std::borrow::Cow<'_, Call> {
         if captured.is_empty() {
-            return call;
+            return std::borrow::Cow::Borrowed(self);
         }
+        let mut call = self.clone();
         call.params = capture::fill_map(&self.params, captured);
         if let Some(expect) = &mut call.expect {
             expect.values = capture::fill_map(&expect.values, captured);
@@ -138,7 +139,7 @@ impl Call {
                 *value = capture::fill_string(value, captured);
             }
         }
-        call
+        std::borrow::Cow::Owned(call)
     }
 }
 
