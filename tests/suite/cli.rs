@@ -61,6 +61,54 @@ fn the_binary_runs_the_built_in_suite_from_an_empty_folder() {
 }
 
 #[test]
+fn a_captured_value_reaches_a_later_call_and_a_missing_field_is_named() {
+    let dir = empty_dir("capture");
+    let own = dir.join("mine");
+    std::fs::create_dir_all(&own).unwrap();
+    // GroupNum is kept with its type: the second call expects the number.
+    let case = |capture: &str| {
+        format!(
+            r#"
+description = "a value of one answer reaches a later call"
+source = {{ kind = "finding", ref = "cases/README.md, capture" }}
+[[step]]
+action = "GetGroupList"
+expect = {{ success = true }}
+capture = {{ n = "{capture}" }}
+[[step]]
+action = "GetGroupList"
+expect = {{ success = true, values = {{ GroupNum = "{{{{capture:n}}}}" }} }}
+"#
+        )
+    };
+    std::fs::write(own.join("kept.toml"), case("GroupNum")).unwrap();
+    std::fs::write(own.join("lacking.toml"), case("NoSuchField[0]")).unwrap();
+    let out = command(&dir, &["run", "--cases", "mine", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let case = |name: &str| {
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {report}"))
+            .clone()
+    };
+    assert_eq!(case("kept")["status"], "passed", "{report}");
+    let lacking = case("lacking");
+    assert_eq!(lacking["status"], "failed", "{report}");
+    assert!(
+        lacking["mismatches"]
+            .to_string()
+            .contains("step[0] GetGroupList: Response.NoSuchField[0]"),
+        "{lacking}"
+    );
+}
+
+#[test]
 fn concurrency_zero_is_refused() {
     let dir = empty_dir("conc");
     let out = command(&dir, &["run", "--concurrency", "0"])
