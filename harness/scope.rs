@@ -172,21 +172,9 @@ pub(crate) fn collapse(text: &str, scope: &str) -> String {
     out
 }
 
-/// `value` with every placeholder in its strings expanded for `scope`.
-pub(crate) fn expand_value(value: &Value, scope: &str) -> Value {
-    match value {
-        Value::String(s) => Value::String(expand(s, scope)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| expand_value(v, scope)).collect()),
-        Value::Object(map) => Value::Object(expand_map(map, scope)),
-        other => other.clone(),
-    }
-}
-
 /// `map` with every placeholder in its strings expanded for `scope` (keys stay).
 pub(crate) fn expand_map(map: &Map<String, Value>, scope: &str) -> Map<String, Value> {
-    map.iter()
-        .map(|(k, v)| (k.clone(), expand_value(v, scope)))
-        .collect()
+    crate::wire::map_strings(map, &|s| Value::String(expand(s, scope)))
 }
 
 #[cfg(test)]

@@ -159,8 +159,6 @@ impl Exchange {
     }
 }
 
-/// Flattens JSON parameters into Tencent's query form: arrays as
-/// `Name.0`, objects as `Name.Field`, scalars as text.
 /// Whether a string in `value`, at any depth, contains `text` (a case's
 /// run-scoped ID prefix, say).
 pub(crate) fn holds_text(value: &Value, text: &str) -> bool {
@@ -172,6 +170,26 @@ pub(crate) fn holds_text(value: &Value, text: &str) -> bool {
     }
 }
 
+/// `map` with every string in its values, at any depth, replaced by what
+/// `f` makes of it; keys stay. One walk for every kind of placeholder
+/// (`{{run}}`, `{{capture:NAME}}`).
+pub(crate) fn map_strings(
+    map: &Map<String, Value>,
+    f: &impl Fn(&str) -> Value,
+) -> Map<String, Value> {
+    fn walk(value: &Value, f: &impl Fn(&str) -> Value) -> Value {
+        match value {
+            Value::String(s) => f(s),
+            Value::Array(items) => Value::Array(items.iter().map(|v| walk(v, f)).collect()),
+            Value::Object(map) => Value::Object(map_strings(map, f)),
+            other => other.clone(),
+        }
+    }
+    map.iter().map(|(k, v)| (k.clone(), walk(v, f))).collect()
+}
+
+/// Flattens JSON parameters into Tencent's query form: arrays as
+/// `Name.0`, objects as `Name.Field`, scalars as text.
 pub(crate) fn flatten(params: &Map<String, Value>) -> Vec<(String, String)> {
     fn walk(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
         match value {

@@ -176,23 +176,9 @@ pub(crate) fn fill_string(text: &str, captured: &Captured) -> String {
     out
 }
 
-/// `value` with every placeholder in its strings filled.
-pub(crate) fn fill_value(value: &Value, captured: &Captured) -> Value {
-    match value {
-        Value::String(s) => fill_text(s, captured),
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| fill_value(v, captured)).collect())
-        }
-        Value::Object(map) => Value::Object(fill_map(map, captured)),
-        other => other.clone(),
-    }
-}
-
 /// `map` with every placeholder in its strings filled (keys stay).
 pub(crate) fn fill_map(map: &Map<String, Value>, captured: &Captured) -> Map<String, Value> {
-    map.iter()
-        .map(|(k, v)| (k.clone(), fill_value(v, captured)))
-        .collect()
+    crate::wire::map_strings(map, &|s| fill_text(s, captured))
 }
 
 #[cfg(test)]
@@ -238,9 +224,10 @@ mod tests {
             fill_text("{{capture:other}}", &captured),
             json!("{{capture:other}}")
         );
+        let params = json!({ "FaceIds": ["{{capture:face}}"], "Info": { "N": "{{capture:n}}" } });
         assert_eq!(
-            fill_value(&json!({ "FaceIds": ["{{capture:face}}"] }), &captured),
-            json!({ "FaceIds": ["f-9"] })
+            Value::Object(fill_map(params.as_object().unwrap(), &captured)),
+            json!({ "FaceIds": ["f-9"], "Info": { "N": 2 } })
         );
         assert_eq!(names_in("a {{capture:x}} b {{capture:y}}"), ["x", "y"]);
         assert_eq!(names_in("{{capture:open"), ["open"]);

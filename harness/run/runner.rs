@@ -134,27 +134,15 @@ impl Runner {
         let _locks = self.lock(case).await;
         let scope = self.scope(index);
         let scoped = case.spec.scoped(&scope);
-        let mut trail = Vec::new();
-        // What earlier answers gave for `{{capture:NAME}}`.
-        let mut captured = Captured::new();
+        let mut trail = Trail::default();
         let mut setup_ok = true;
         for (i, call) in scoped.setup.iter().enumerate() {
-            let call = call.filled(&captured);
+            let call = call.filled(&trail.captured);
             let expect = call.expect.clone().unwrap_or_else(Expect::success);
             let label = format!("setup[{i}] {}", call.action);
             if !self
-                .call(
-                    &label,
-                    &call,
-                    &expect,
-                    &scope,
-                    &captured,
-                    &mut result,
-                    &mut trail,
-                )
+                .call(&label, &call, &expect, &scope, &mut result, &mut trail)
                 .await
-                .map(|exchange| keep(&label, &call, &exchange, &mut captured, &mut result))
-                .unwrap_or(false)
             {
                 setup_ok = false;
                 break;
@@ -162,29 +150,17 @@ impl Runner {
         }
         if setup_ok {
             for (i, call) in scoped.steps.iter().enumerate() {
-                let call = call.filled(&captured);
+                let call = call.filled(&trail.captured);
                 let expect = call.expect.clone().unwrap_or_else(Expect::success);
                 let label = format!("step[{i}] {}", call.action);
-                if let Some(exchange) = self
-                    .call(
-                        &label,
-                        &call,
-                        &expect,
-                        &scope,
-                        &captured,
-                        &mut result,
-                        &mut trail,
-                    )
-                    .await
-                {
-                    keep(&label, &call, &exchange, &mut captured, &mut result);
-                }
+                self.call(&label, &call, &expect, &scope, &mut result, &mut trail)
+                    .await;
             }
         }
         // Teardown may find its target gone, so its outcome is free; its
         // answers still keep the contract (envelope, codes, types).
         for (i, call) in scoped.teardown.iter().enumerate() {
-            let call = &call.filled(&captured);
+            let call = &call.filled(&trail.captured);
             let label = format!("teardown[{i}] {}", call.action);
             if let Ok(exchange) = self.send(call, &scope, &result.name, &label, None).await {
                 let checked =
@@ -196,13 +172,13 @@ impl Runner {
                         ..m
                     }));
                 let mut normalized = normalize::exchange(&label, &exchange, &scope);
-                normalize::collapse_captured(&mut normalized, &captured);
-                trail.push(normalized);
+                normalize::collapse_captured(&mut normalized, &trail.captured);
+                trail.exchanges.push(normalized);
             }
         }
         if let Some(recorder) = &self.recorder
-            && !trail.is_empty()
-            && let Err(e) = recorder.write(&result.name, &result.description, &trail)
+            && !trail.exchanges.is_empty()
+            && let Err(e) = recorder.write(&result.name, &result.description, &trail.exchanges)
         {
             result.mismatches.push(Mismatch::new(
                 "record",
@@ -250,18 +226,17 @@ impl Runner {
         guards
     }
 
-    /// Makes one call and checks it: its answer when it met `expect`.
-    #[allow(clippy::too_many_arguments)] // one case's running state, lent piece by piece
+    /// Makes one call, checks it, and keeps what it captures; false when
+    /// it did not meet `expect` or lacks a field to keep.
     async fn call(
         &self,
         label: &str,
         call: &Call,
         expect: &Expect,
         scope: &str,
-        captured: &Captured,
         result: &mut CaseResult,
-        trail: &mut Vec<Value>,
-    ) -> Option<Exchange> {
+        trail: &mut Trail,
+    ) -> bool {
         let before = result.mismatches.len();
         let is_step = label.starts_with("step");
         if let Some(fault) = &call.fault {
@@ -292,7 +267,7 @@ impl Runner {
                     "the fault accepted",
                     control_error(self.session.url(), e).to_string(),
                 ));
-                return None;
+                return false;
             }
         }
         // A pinned clock: the server stands at the second the call is signed.
@@ -305,7 +280,7 @@ impl Runner {
                     "the clock pinned",
                     control_error(self.session.url(), e).to_string(),
                 ));
-                return None;
+                return false;
             }
             Some(at)
         } else {
@@ -330,7 +305,7 @@ impl Runner {
                     "a request this run may send",
                     e,
                 ));
-                return None;
+                return false;
             }
             Err(Failure::Transport(e)) => {
                 result.mismatches.push(Mismatch::new(
@@ -338,11 +313,11 @@ impl Runner {
                     "an answer",
                     e,
                 ));
-                return None;
+                return false;
             }
         };
         let mut normalized = normalize::exchange(label, &exchange, scope);
-        normalize::collapse_captured(&mut normalized, captured);
+        normalize::collapse_captured(&mut normalized, &trail.captured);
         let checked = check::exchange(
             &call.action,
             &exchange,
@@ -371,9 +346,18 @@ impl Runner {
             result.observed.push((label.to_string(), checked.observed));
             result.exchanges.push(normalized.clone());
         }
-        trail.push(normalized);
-        (result.mismatches.len() == before).then_some(exchange)
+        trail.exchanges.push(normalized);
+        result.mismatches.len() == before
+            && keep(label, call, &exchange, &mut trail.captured, result)
     }
+}
+
+/// What a case's calls leave for the rest of it: the normalized exchanges
+/// (for a recording) and the values kept for `{{capture:NAME}}`.
+#[derive(Default)]
+struct Trail {
+    exchanges: Vec<Value>,
+    captured: Captured,
 }
 
 /// Keeps what `call` captures from the answer it met; false (with the
