@@ -5,7 +5,7 @@
 //! [`common_parameters`] (Action, Version, Timestamp) →
 //! [`Service::authenticate`] → [`Service::admit`] (account state, rate
 //! limit) → [`parameters`] (decoded; a failure waits) → [`Service::faults`]
-//! → [`Service::act`] (coverage, parameter shape, value rules, existence
+//! → [`Service::act`] (parameter shape, value rules, existence
 //! and state). The deliberate deviations (`quirks.rs`, off unless asked
 //! for) hook into these stages.
 
