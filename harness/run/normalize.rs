@@ -100,8 +100,14 @@ fn body(bytes: &[u8], content_type: Option<&str>, json: impl FnOnce() -> Option<
     Value::String(text.into_owned())
 }
 
-/// One exchange, normalized; `label` says which call it was.
-pub(crate) fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
+/// One exchange, normalized; `label` says which call it was, `captured`
+/// what earlier answers of the case gave for `{{capture:NAME}}`.
+pub(crate) fn exchange(
+    label: &str,
+    exchange: &Exchange,
+    scope: &str,
+    captured: &Captured,
+) -> Value {
     let request = &exchange.request;
     let (path, query) = request
         .target
@@ -145,32 +151,81 @@ pub(crate) fn exchange(label: &str, exchange: &Exchange, scope: &str) -> Value {
         },
     });
     scrub_value(&mut out, scope);
+    collapse_captured(&mut out["request"], captured);
     out
 }
 
-/// In a normalized exchange's request, each value an earlier answer gave
-/// (a case's `capture`, such as a FaceId the server minted) becomes its
-/// placeholder again, so the snapshot does not depend on the server's IDs.
-pub(crate) fn collapse_captured(normalized: &mut Value, captured: &Captured) {
-    fn walk(value: &mut Value, captured: &Captured) {
+/// In a normalized request, each string an earlier answer gave (a case's
+/// `capture`, such as a FaceId the server minted) becomes its placeholder
+/// again, so the snapshot does not depend on the server's IDs. After the
+/// run's scope is restored: a kept ID under the scope is already stable as
+/// `{{run}}-...`, and stays as the case wrote it wherever else it stands.
+/// Only non-empty strings: a kept number or `""` would also stand for
+/// every equal value the case wrote itself.
+fn collapse_captured(request: &mut Value, captured: &Captured) {
+    fn walk(value: &mut Value, kept: &[(&String, &str)]) {
         match value {
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, captured)),
-            Value::Object(map) => map.values_mut().for_each(|v| walk(v, captured)),
-            other => {
-                if let Some((name, _)) = captured.iter().find(|(_, kept)| *kept == other) {
-                    *other = Value::String(format!("{{{{capture:{name}}}}}"));
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, kept)),
+            Value::Object(map) => map.values_mut().for_each(|v| walk(v, kept)),
+            Value::String(s) => {
+                if let Some((name, _)) = kept.iter().find(|(_, k)| k == s) {
+                    *s = format!("{{{{capture:{name}}}}}");
                 }
             }
+            _ => {}
         }
     }
-    if captured.is_empty() {
+    let kept: Vec<(&String, &str)> = captured
+        .iter()
+        .filter_map(|(name, v)| v.as_str().filter(|s| !s.is_empty()).map(|s| (name, s)))
+        .collect();
+    if kept.is_empty() {
         return;
     }
-    if let Some(request) = normalized.get_mut("request") {
-        for part in ["body", "query"] {
-            if let Some(v) = request.get_mut(part) {
-                walk(v, captured);
-            }
+    for part in ["body", "query"] {
+        if let Some(v) = request.get_mut(part) {
+            walk(v, &kept);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::wire::Prepared;
+
+    #[test]
+    fn a_kept_server_id_is_its_placeholder_again_and_nothing_else_is() {
+        let scope = "ct-t3k2x1a-q8z0mb-12";
+        let body = json!({
+            "PersonId": format!("{scope}-p"),
+            "FaceIds": ["f-777"],
+            "Offset": 0,
+            "Tag": "",
+        });
+        let request = Prepared {
+            method: "POST".into(),
+            target: "/".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: serde_json::to_vec(&body).unwrap(),
+        };
+        let asked = Exchange::new(request, 0, None, Vec::new(), Default::default());
+        let captured: Captured = [
+            ("face".to_string(), json!("f-777")),
+            ("person".to_string(), json!(format!("{scope}-p"))),
+            ("n".to_string(), json!(0)),
+            ("empty".to_string(), json!("")),
+        ]
+        .into();
+        let out = exchange("step[1] DeleteFace", &asked, scope, &captured);
+        assert_eq!(
+            out["request"]["body"],
+            json!({ "PersonId": "{{run}}-p", "FaceIds": ["{{capture:face}}"], "Offset": 0, "Tag": "" })
+        );
+        // nothing kept: the scope alone
+        let out = exchange("step[1] DeleteFace", &asked, scope, &Captured::new());
+        assert_eq!(out["request"]["body"]["FaceIds"], json!(["f-777"]));
     }
 }

@@ -162,7 +162,10 @@ impl Runner {
         for (i, call) in scoped.teardown.iter().enumerate() {
             let call = &call.filled(&trail.captured);
             let label = format!("teardown[{i}] {}", call.action);
-            if let Ok(exchange) = self.send(call, &scope, &result.name, &label, None).await {
+            let sent = self
+                .send(call, &scope, &result.name, &label, None, &trail.captured)
+                .await;
+            if let Ok(exchange) = sent {
                 let checked =
                     check::contract(&call.action, &exchange, self.session.kind, self.catalog);
                 result
@@ -171,8 +174,7 @@ impl Runner {
                         field: format!("{label}: {}", m.field),
                         ..m
                     }));
-                let mut normalized = normalize::exchange(&label, &exchange, &scope);
-                normalize::collapse_captured(&mut normalized, &trail.captured);
+                let normalized = normalize::exchange(&label, &exchange, &scope, &trail.captured);
                 trail.exchanges.push(normalized);
             }
         }
@@ -286,7 +288,9 @@ impl Runner {
         } else {
             None
         };
-        let sent = self.send(call, scope, &result.name, label, pinned).await;
+        let sent = self
+            .send(call, scope, &result.name, label, pinned, &trail.captured)
+            .await;
         if pinned.is_some() {
             let control = self.session.control.as_ref().expect("checked before");
             if let Err(e) = control.set_clock(0, None).await {
@@ -316,8 +320,7 @@ impl Runner {
                 return false;
             }
         };
-        let mut normalized = normalize::exchange(label, &exchange, scope);
-        normalize::collapse_captured(&mut normalized, &trail.captured);
+        let normalized = normalize::exchange(label, &exchange, scope, &trail.captured);
         let checked = check::exchange(
             &call.action,
             &exchange,

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::runner::{Failure, Runner};
 use super::{normalize, tamper};
 use crate::api;
+use crate::case::capture::Captured;
 use crate::case::{Call, Credential, V1Digest};
 use crate::client::{CallOptions, Client, ClientError};
 use crate::live::SendError;
@@ -27,6 +28,7 @@ impl Runner {
         case: &str,
         label: &str,
         pinned: Option<i64>,
+        captured: &Captured,
     ) -> Result<Exchange, Failure> {
         let params = self.parameters(call);
         let base = &self.session.client;
@@ -40,7 +42,7 @@ impl Runner {
         // (or at the second the server clock is pinned at)
         let build = |now: i64| build(&client, call, &params, pinned.unwrap_or(now));
         match &self.replayer {
-            Some(replayer) => self.replay(replayer, build(now()), case, label, scope),
+            Some(replayer) => self.replay(replayer, build(now()), case, label, scope, captured),
             None => self.transmit(&client, build).await,
         }
     }
@@ -64,6 +66,7 @@ impl Runner {
         case: &str,
         label: &str,
         scope: &str,
+        captured: &Captured,
     ) -> Result<Exchange, Failure> {
         let prepared = built.map_err(|e| Failure::Transport(e.to_string()))?;
         if let Some(guard) = &self.guard {
@@ -73,7 +76,7 @@ impl Runner {
                 .map_err(|e| Failure::Refused(SendError::Refused(e).to_string()))?;
         }
         let asked = Exchange::new(prepared.clone(), 0, None, Vec::new(), Default::default());
-        let normalized = normalize::exchange(label, &asked, scope);
+        let normalized = normalize::exchange(label, &asked, scope, captured);
         replayer
             .answer(case, label, scope, prepared, &normalized)
             .map_err(Failure::Transport)
