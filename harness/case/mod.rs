@@ -15,6 +15,8 @@ mod table;
 
 use std::path::{Path, PathBuf};
 
+use serde_json::{Map, Value};
+
 use crate::scope;
 
 pub(crate) use schema::{Answer, Call, CaseFile, Credential, Expect, Tamper, V1Digest};
@@ -104,18 +106,10 @@ impl Call {
     /// write it: the parameters, the expected values, and the tampered
     /// body and parameters.
     pub(crate) fn scoped(&self, scope: &str) -> Call {
-        let mut call = self.clone();
-        call.params = scope::expand_map(&self.params, scope);
-        if let Some(expect) = &mut call.expect {
-            expect.values = scope::expand_map(&expect.values, scope);
-        }
-        if let Some(tamper) = &mut call.tamper {
-            tamper.body = tamper.body.as_deref().map(|b| scope::expand(b, scope));
-            for value in tamper.set_param.values_mut() {
-                *value = scope::expand(value, scope);
-            }
-        }
-        call
+        self.rewritten(
+            |map| scope::expand_map(map, scope),
+            |text| scope::expand(text, scope),
+        )
     }
 
     /// This call with every `{{capture:NAME}}` filled from `captured`,
@@ -125,21 +119,32 @@ impl Call {
         if captured.is_empty() {
             return std::borrow::Cow::Borrowed(self);
         }
+        std::borrow::Cow::Owned(self.rewritten(
+            |map| capture::fill_map(map, captured),
+            |text| capture::fill_string(text, captured),
+        ))
+    }
+
+    /// This call with its placeholders rewritten in every place a case file
+    /// may write one: `map` for the parameters and the expected values,
+    /// `text` for the tampered body and parameters.
+    fn rewritten(
+        &self,
+        map: impl Fn(&Map<String, Value>) -> Map<String, Value>,
+        text: impl Fn(&str) -> String,
+    ) -> Call {
         let mut call = self.clone();
-        call.params = capture::fill_map(&self.params, captured);
+        call.params = map(&self.params);
         if let Some(expect) = &mut call.expect {
-            expect.values = capture::fill_map(&expect.values, captured);
+            expect.values = map(&expect.values);
         }
         if let Some(tamper) = &mut call.tamper {
-            tamper.body = tamper
-                .body
-                .as_deref()
-                .map(|b| capture::fill_string(b, captured));
+            tamper.body = tamper.body.as_deref().map(&text);
             for value in tamper.set_param.values_mut() {
-                *value = capture::fill_string(value, captured);
+                *value = text(value);
             }
         }
-        std::borrow::Cow::Owned(call)
+        call
     }
 }
 
