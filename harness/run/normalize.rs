@@ -1,7 +1,9 @@
 //! The normalized exchange: what a snapshot records. The request loses its
 //! signature, timestamp, nonce, SecretId, token and host (the port varies);
 //! the answer loses its RequestId; the run-scoped ID prefix becomes
-//! `{{run}}`. Nothing secret survives.
+//! `{{run}}`. Nothing secret survives. A JSON answer is kept whole, so a
+//! recording can answer a replay; a request body or parameter longer than
+//! 2 KiB (a case's padding) is recorded by its size.
 
 use serde_json::{Map, Value, json};
 
@@ -123,9 +125,12 @@ pub(crate) fn exchange(
         .header("authorization")
         .and_then(|a| crate::sign::verify::parse_authorization(a).ok())
         .map(|a| a.signed_headers.to_string());
-    let mut answer = body(&exchange.body, exchange.content_type.as_deref(), || {
-        exchange.json().ok().cloned()
-    });
+    // An answer is kept whole when it is JSON, however long (a replay
+    // answers with it); only a request's padding is recorded by size.
+    let mut answer = match exchange.json() {
+        Ok(json) => json.clone(),
+        _ => body(&exchange.body, exchange.content_type.as_deref(), || None),
+    };
     if let Some(response) = answer.get_mut("Response").and_then(Value::as_object_mut)
         && response.contains_key("RequestId")
     {

@@ -13,14 +13,14 @@ use super::normalize;
 use super::session::{Session, control_error};
 use crate::api::Catalog;
 use crate::case::capture::{self, Captured};
-use crate::case::{Call, Case, Expect, TargetKind};
+use crate::case::{Call, Case, Expect, ScopedCalls, TargetKind};
 use crate::check;
 use crate::emulator::FaultSpec;
 use crate::envelope::Mismatch;
 use crate::live::{self, Guard, policy};
 use crate::results::{CaseResult, Verdict};
 use crate::scope;
-use crate::wire::Exchange;
+use crate::wire::{Exchange, Prepared};
 
 /// Runs cases against one session.
 pub(crate) struct Runner {
@@ -127,13 +127,17 @@ impl Runner {
                 Verdict::Skipped("needs fault injection (the emulator's control API)".into());
             return result;
         }
-        if let Some(reason) = self.guard.as_ref().and_then(|g| live_skip(g, case)) {
+        let scope = self.scope(index);
+        let scoped = case.spec.scoped(&scope);
+        if let Some(reason) = self
+            .guard
+            .as_ref()
+            .and_then(|g| live_skip(g, case, &scoped))
+        {
             result.verdict = Verdict::Skipped(reason);
             return result;
         }
         let _locks = self.lock(case).await;
-        let scope = self.scope(index);
-        let scoped = case.spec.scoped(&scope);
         let mut trail = Trail::default();
         let mut setup_ok = true;
         for (i, call) in scoped.setup.iter().enumerate() {
@@ -413,8 +417,14 @@ enum LockGuard<'a> {
 
 /// Why `case` cannot run on a live target under the guard's options, if
 /// so: its setup, or a step that must succeed, changes the account without
-/// consent, or creates a person without a real face.
-fn live_skip(guard: &Guard, case: &Case) -> Option<String> {
+/// consent, or creates a person without a real face; or the guard would
+/// refuse one of its calls (`scoped`): a create without consent, or a
+/// write to an ID no run creates in a call that expects an error (a
+/// document's ID as printed). Such a refusal says nothing of the target,
+/// so the case is skipped. A call that must succeed in writing an ID the
+/// run did not create is a wrong case for a live account: it is sent to
+/// the guard, which refuses it, and the case fails naming the policy.
+fn live_skip(guard: &Guard, case: &Case, scoped: &ScopedCalls) -> Option<String> {
     let spec = &case.spec;
     let must_succeed = spec.setup.iter().chain(
         spec.steps
@@ -436,6 +446,27 @@ fn live_skip(guard: &Guard, case: &Case) -> Option<String> {
         return Some(
             "creates a person, and CreatePerson on a live account needs a real face: pass --face-image PATH or IAI_FACE_IMAGE".into(),
         );
+    }
+    let calls = scoped.setup.iter().map(|c| ("setup", c));
+    for (i, (part, call)) in calls
+        .enumerate()
+        .chain(scoped.steps.iter().map(|c| ("step", c)).enumerate())
+    {
+        let request = Prepared {
+            method: "POST".into(),
+            target: "/".into(),
+            headers: vec![("X-TC-Action".into(), call.action.clone())],
+            body: serde_json::to_vec(&call.params).unwrap_or_default(),
+        };
+        let must_succeed = part == "setup" || call.expect.as_ref().is_none_or(Expect::is_success);
+        if let Err(refusal) = guard.ownership().judge(&request)
+            && (matches!(refusal, policy::Refusal::NoConsent { .. }) || !must_succeed)
+        {
+            return Some(format!(
+                "the live policy would refuse {part}[{i}] {}: {refusal}",
+                call.action
+            ));
+        }
     }
     None
 }

@@ -108,6 +108,76 @@ expect = {{ success = true, values = {{ GroupNum = "{{{{capture:n}}}}" }} }}
     );
 }
 
+/// The JSON report's counts of a run.
+fn counts(out: &Output) -> serde_json::Value {
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("a JSON report ({e}): {}", text(out)));
+    report["counts"].clone()
+}
+
+#[test]
+fn the_built_in_suite_recorded_on_the_emulator_replays_green() {
+    // Every answer comes back with the types it was recorded with (a
+    // redacted timestamp is a number again, a long answer is whole), and a
+    // case the live policy would refuse is skipped, not failed.
+    let dir = empty_dir("replay");
+    let recording = dir.join("recording");
+    let recorded = command(&dir, &["run", "--record", "recording", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(recorded.status.code(), Some(0), "{}", text(&recorded));
+    for extra in [&[][..], &["--allow-mutations"][..]] {
+        let mut args = vec!["run", "--replay", "recording", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = command(&dir, &args).output().unwrap();
+        let summary = counts(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{extra:?}: {summary}\n{}",
+            text(&out)
+        );
+        assert!(
+            summary["passed"].as_u64() > Some(100),
+            "{extra:?}: {summary}"
+        );
+    }
+    // A recorded answer of the wrong type fails naming the field.
+    let snap = recording.join("examples__get_group_info__cn_1.snap");
+    let mut doctored = std::fs::read_to_string(&snap).unwrap();
+    let field = "\"GroupName\": \"";
+    let answer = doctored.rfind(field).expect("the answer's GroupName");
+    doctored.replace_range(
+        answer..answer + field.len(),
+        "\"GroupName\": 7, \"Was\": \"",
+    );
+    std::fs::write(&snap, doctored).unwrap();
+    let out = command(
+        &dir,
+        &[
+            "run",
+            "--replay",
+            "recording",
+            "--allow-mutations",
+            "--filter",
+            "examples::get_group_info::cn_1",
+            "--format",
+            "json",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mismatches = &report["cases"][0]["mismatches"];
+    assert!(
+        mismatches.as_array().unwrap().iter().any(|m| {
+            m["field"] == "step[0] GetGroupInfo: Response.GroupName" && m["expected"] == "String"
+        }),
+        "{mismatches}"
+    );
+}
+
 #[test]
 fn concurrency_zero_is_refused() {
     let dir = empty_dir("conc");
