@@ -198,21 +198,33 @@ where
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     let total = cases.len();
+    let mut results: Vec<Option<CaseResult>> = (0..total).map(|_| None).collect();
+    let mut keep = |joined: Result<(usize, CaseResult), tokio::task::JoinError>| {
+        let (index, result) = joined.expect("a case task panicked");
+        results[index] = Some(result);
+    };
+    // A case is spawned once a slot is free, and an ended one is collected
+    // before the next starts: at most `concurrency` case futures live at
+    // once, so their memory is reused rather than mapped afresh.
     for (index, case) in cases.into_iter().enumerate() {
-        let permits = Arc::clone(&permits);
+        let permit = Arc::clone(&permits)
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        while let Some(joined) = tasks.try_join_next() {
+            keep(joined);
+        }
         let progress = Arc::clone(&progress);
         let work = run(index, case);
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("never closed");
+            let _permit = permit;
             let result = work.await;
             progress(&result);
             (index, result)
         });
     }
-    let mut results: Vec<Option<CaseResult>> = (0..total).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
-        let (index, result) = joined.expect("a case task panicked");
-        results[index] = Some(result);
+        keep(joined);
     }
     results
         .into_iter()

@@ -54,7 +54,10 @@ fn harness() -> &'static Harness {
         let run = target
             .map_err(|e| format!("IAI_TARGET: {e}"))
             .and_then(|target| {
-                let options = LiveOptions::from_env(env)?;
+                let options = LiveOptions {
+                    snapshots: true,
+                    ..LiveOptions::from_env(env)?
+                };
                 runtime()
                     .block_on(Run::start(&target, &options))
                     .map_err(|e| e.to_string())

@@ -108,6 +108,7 @@ impl LiveArgs {
             ledger_dir: None,
             record: self.record.clone(),
             replay: self.replay.clone(),
+            snapshots: false,
         })
     }
 }
@@ -139,6 +140,8 @@ fn check_out(path: &std::path::Path) -> anyhow::Result<()> {
 
 /// The exit code of a run stopped by a signal: 128 + its number.
 const SIGINT_EXIT: u8 = 130;
+/// Round trips timed for `--bench`, before the run and again after it.
+const FLOOR_SAMPLES: usize = 64;
 const SIGTERM_EXIT: u8 = 143;
 
 /// The cases of `--cases DIR`, else the suite built into the binary.
@@ -213,7 +216,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let start = async {
             let run = Run::start(&target, &options).await?;
             let floor = if args.bench {
-                run.round_trip(64).await
+                run.round_trips(FLOOR_SAMPLES).await
             } else {
                 None
             };
@@ -257,6 +260,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 None
             }
         };
+
         progress.finish();
         if ended.is_none() {
             task.abort();
@@ -281,6 +285,16 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             Some(Ok(results)) => results,
         };
         let report = run.report(results, load_errors, started.elapsed());
+        // The floor is probed again once the run has ended, so that it
+        // stands for the machine over the whole run, not its first moment.
+        let floor = match floor {
+            Some(mut samples) => {
+                samples.extend(run.round_trips(FLOOR_SAMPLES).await.unwrap_or_default());
+                samples.sort();
+                Some(samples[samples.len() / 2])
+            }
+            None => None,
+        };
         Arc::into_inner(run)
             .expect("every case task has ended")
             .shutdown()
@@ -306,7 +320,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let ran = report.results.iter().filter(|r| r.verdict.ran()).count();
         let per_case = floor.as_secs_f64() * 1000.0 * ran as f64;
         eprintln!(
-            "benchmark: {} cases ({} ran) in {:.1} ms wall; floor {per_case:.1} ms ({} ran x {:.0} us per loopback round trip, median of 64); the wall time is {:.2}x that",
+            "benchmark: {} cases ({} ran) in {:.1} ms wall; floor {per_case:.1} ms ({} ran x {:.0} us per loopback round trip, median of {FLOOR_SAMPLES} before and {FLOOR_SAMPLES} after the run); the wall time is {:.2}x that",
             report.results.len(),
             ran,
             report.wall.as_secs_f64() * 1000.0,

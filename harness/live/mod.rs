@@ -47,6 +47,9 @@ pub struct Options {
     pub record: Option<PathBuf>,
     /// `--replay DIR`.
     pub replay: Option<PathBuf>,
+    /// Keep each snapshot case's normalized exchanges in its result (for
+    /// insta snapshots, as `cargo test` reviews them); any target.
+    pub snapshots: bool,
 }
 
 impl Options {

@@ -129,11 +129,11 @@ impl Run {
         }
     }
 
-    /// The median of `samples` sequential round trips of a read-only call:
+    /// `samples` sequential round trips of a read-only call, each timed:
     /// the floor one case costs. `None` for a live or a client target.
-    pub async fn round_trip(&self, samples: usize) -> Option<Duration> {
+    pub async fn round_trips(&self, samples: usize) -> Option<Vec<Duration>> {
         match &self.runner {
-            Runners::Server(r) => r.session().round_trip(samples).await,
+            Runners::Server(r) => r.session().round_trips(samples).await,
             Runners::Client(_) => None,
         }
     }

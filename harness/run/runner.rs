@@ -37,6 +37,8 @@ pub(crate) struct Runner {
     pub(super) guard: Option<Guard>,
     recorder: Option<live::record::Recorder>,
     pub(super) replayer: Option<live::record::Replayer>,
+    /// Whether snapshot cases keep their normalized exchanges.
+    snapshots: bool,
 }
 
 impl Runner {
@@ -69,6 +71,7 @@ impl Runner {
             guard,
             recorder,
             replayer,
+            snapshots: options.snapshots,
         })
     }
 
@@ -178,8 +181,11 @@ impl Runner {
                         field: format!("{label}: {}", m.field),
                         ..m
                     }));
-                let normalized = normalize::exchange(&label, &exchange, &scope, &trail.captured);
-                trail.exchanges.push(normalized);
+                if self.recorder.is_some() {
+                    let normalized =
+                        normalize::exchange(&label, &exchange, &scope, &trail.captured);
+                    trail.exchanges.push(normalized);
+                }
             }
         }
         if let Some(recorder) = &self.recorder
@@ -324,7 +330,11 @@ impl Runner {
                 return false;
             }
         };
-        let normalized = normalize::exchange(label, &exchange, scope, &trail.captured);
+        // Normalized only for a recording or a snapshot: a plain run keeps
+        // no exchange.
+        let snapshot = is_step && self.snapshots && result.snapshot;
+        let normalized = (self.recorder.is_some() || snapshot)
+            .then(|| normalize::exchange(label, &exchange, scope, &trail.captured));
         let checked = check::exchange(
             &call.action,
             &exchange,
@@ -351,16 +361,22 @@ impl Runner {
             }));
         if is_step {
             result.observed.push((label.to_string(), checked.observed));
-            result.exchanges.push(normalized.clone());
         }
-        trail.exchanges.push(normalized);
+        if let Some(normalized) = normalized {
+            if snapshot {
+                result.exchanges.push(normalized.clone());
+            }
+            if self.recorder.is_some() {
+                trail.exchanges.push(normalized);
+            }
+        }
         result.mismatches.len() == before
             && keep(label, call, &exchange, &mut trail.captured, result)
     }
 }
 
 /// What a case's calls leave for the rest of it: the normalized exchanges
-/// (for a recording) and the values kept for `{{capture:NAME}}`.
+/// (when recording) and the values kept for `{{capture:NAME}}`.
 #[derive(Default)]
 struct Trail {
     exchanges: Vec<Value>,

@@ -122,11 +122,11 @@ impl Session {
         }
     }
 
-    /// The median of `samples` sequential signed round trips of a read-only
-    /// call (`GetPersonBaseInfo` of an ID nobody created): the floor one
-    /// case costs. `None` on a live target, where nothing outside the
+    /// `samples` sequential signed round trips of a read-only call
+    /// (`GetPersonBaseInfo` of an ID nobody created), each timed: the floor
+    /// one case costs. `None` on a live target, where nothing outside the
     /// cases and their policy is sent.
-    pub async fn round_trip(&self, samples: usize) -> Option<Duration> {
+    pub async fn round_trips(&self, samples: usize) -> Option<Vec<Duration>> {
         if self.kind == TargetKind::Live {
             return None;
         }
@@ -142,8 +142,7 @@ impl Session {
                 .await;
             times.push(started.elapsed());
         }
-        times.sort();
-        Some(times[times.len() / 2])
+        Some(times)
     }
 
     /// Stops the embedded emulator, if any.
