@@ -282,7 +282,7 @@ impl Client {
     }
 
     /// Sends a prepared request and records the answer, whatever it is.
-    pub async fn send(&self, request: Prepared) -> Result<Exchange, ClientError> {
+    pub async fn send(&self, mut request: Prepared) -> Result<Exchange, ClientError> {
         let method =
             reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut builder = self
@@ -291,17 +291,22 @@ impl Client {
         for (k, v) in &request.headers {
             builder = builder.header(k, v);
         }
-        if !request.body.is_empty() {
-            builder = builder.body(request.body.clone());
+        // The body is lent to the request, not copied (a case may send
+        // 10 MB), and taken back for the exchange once the answer is in.
+        let body = bytes::Bytes::from(std::mem::take(&mut request.body));
+        if !body.is_empty() {
+            builder = builder.body(body.clone());
         }
         let started = Instant::now();
-        let response = builder.send().await?;
+        let sent = builder.send().await;
+        request.body = Vec::from(body);
+        let response = sent?;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let body = response.bytes().await?.to_vec();
+        let body = Vec::from(response.bytes().await?);
         Ok(Exchange::new(
             request,
             status,

@@ -65,7 +65,8 @@ pub(crate) fn apply(request: &mut Prepared, tamper: &Tamper) {
         // body stays valid (and its v1 signature too), only large.
         let filler = if is_json(request) { b' ' } else { b'&' };
         let missing = size.saturating_sub(request.body.len());
-        request.body.extend(std::iter::repeat_n(filler, missing));
+        request.body.reserve_exact(missing);
+        request.body.resize(request.body.len() + missing, filler);
     }
     if let Some(size) = tamper.query_size {
         let (path, query) = split_target(&request.target);
