@@ -22,6 +22,39 @@ pub(crate) mod validate;
 
 pub use catalog::{Action, Catalog, CodeKind, ErrorCode, Field, Param, ParamType, Rule};
 
+/// What an action does to the account: the one classification the live
+/// policy (what a run may send) and the client retry policy (what may be
+/// sent again) share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Read,
+    Create,
+    /// Delete*, Modify*, Copy* and any action not known to only read.
+    Change,
+}
+
+/// Classifies an action by name; anything not known to only read is a
+/// write (an unknown or mis-cased name too).
+pub(crate) fn effect(action: &str) -> Effect {
+    const READS: &[&str] = &[
+        "Get", "Search", "Verify", "Detect", "Compare", "Analyze", "Estimate",
+    ];
+    if READS.iter().any(|p| starts_with_word(action, p)) {
+        Effect::Read
+    } else if starts_with_word(action, "Create") {
+        Effect::Create
+    } else {
+        Effect::Change
+    }
+}
+
+/// `GetX` but not `Getaway`: the prefix is followed by an upper-case letter.
+fn starts_with_word(action: &str, prefix: &str) -> bool {
+    action
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+}
+
 /// The API version this harness covers.
 pub(crate) const VERSION: &str = "2020-03-03";
 /// The service name in the TC3 credential scope and the host's first label.

@@ -21,39 +21,10 @@
 
 use std::fmt;
 
+pub(crate) use crate::api::{Effect, effect};
 use crate::scope::{PREFIX, created_at};
 use crate::wire::Prepared;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-
-/// What a request does to the account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Effect {
-    Read,
-    Create,
-    /// Delete*, Modify*, Copy* and any action not known to only read.
-    Change,
-}
-
-/// Classifies an action by name; anything not known to only read is a write.
-pub(crate) fn effect(action: &str) -> Effect {
-    const READS: &[&str] = &[
-        "Get", "Search", "Verify", "Detect", "Compare", "Analyze", "Estimate",
-    ];
-    if READS.iter().any(|p| starts_with_word(action, p)) {
-        Effect::Read
-    } else if starts_with_word(action, "Create") {
-        Effect::Create
-    } else {
-        Effect::Change
-    }
-}
-
-/// `GetX` but not `Getaway`: the prefix is followed by an upper-case letter.
-fn starts_with_word(action: &str, prefix: &str) -> bool {
-    action
-        .strip_prefix(prefix)
-        .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
-}
 
 /// Whether a parameter names a group or person the request acts on.
 fn is_target_key(key: &str) -> bool {
