@@ -140,9 +140,9 @@ fn check_out(path: &std::path::Path) -> anyhow::Result<()> {
 
 /// The exit code of a run stopped by a signal: 128 + its number.
 const SIGINT_EXIT: u8 = 130;
+const SIGTERM_EXIT: u8 = 143;
 /// Round trips timed for `--bench`, before the run and again after it.
 const FLOOR_SAMPLES: usize = 64;
-const SIGTERM_EXIT: u8 = 143;
 
 /// The cases of `--cases DIR`, else the suite built into the binary.
 fn load_cases(given: Option<&PathBuf>) -> anyhow::Result<(Discovered, String)> {
@@ -260,7 +260,6 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 None
             }
         };
-
         progress.finish();
         if ended.is_none() {
             task.abort();
