@@ -1,9 +1,11 @@
 //! Signing (as the client signs, and with every stage kept) and verifying
 //! one DeletePerson POST request, against the floor:
 //! the same SHA-256 and HMAC calls on the same bytes without building any
-//! string. Rounds of each are interleaved so that the machine's noise hits
-//! all four alike; medians and the median of the rounds' ratios are
-//! printed.
+//! string. Verifying as `serve` does, with the day's signing key kept
+//! ([`SigningKeyCache`]), is measured against its own floor: the same
+//! calls less the three HMACs of the key chain. Rounds of each are
+//! interleaved so that the machine's noise hits all alike; medians and the
+//! median of the rounds' ratios are printed.
 //!
 //! Run: `cargo bench --bench signing`
 
@@ -15,7 +17,7 @@ use http::{HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 
 use iai_conformance::sign::verify::{ReceivedTc3, verify_tc3};
-use iai_conformance::sign::{Credentials, KeyStore, VerifyPolicy, tc3};
+use iai_conformance::sign::{Credentials, KeyStore, SigningKeyCache, VerifyPolicy, tc3};
 
 // The allocator of the `iai-conformance` binary, so that signing is
 // measured as the binary signs.
@@ -68,6 +70,14 @@ fn floor(canonical: &[u8], string_to_sign: &[u8], k_secret: &[u8]) -> [u8; 32] {
     hmac(&k_signing, string_to_sign)
 }
 
+/// [`floor`] with the signing key derived beforehand: the calls a
+/// verifier with a [`SigningKeyCache`] makes.
+fn floor_keyed(canonical: &[u8], string_to_sign: &[u8], k_signing: &[u8]) -> [u8; 32] {
+    black_box(Sha256::digest(BODY));
+    black_box(Sha256::digest(canonical));
+    hmac(k_signing, string_to_sign)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -110,9 +120,17 @@ fn main() {
         body: BODY,
     };
     assert!(verify_tc3(&received, &keys, &policy).is_ok());
+    let cache = SigningKeyCache::new();
+    let cached = VerifyPolicy {
+        key_cache: Some(&cache),
+        ..policy
+    };
+    assert!(verify_tc3(&received, &keys, &cached).is_ok());
+    let k_signing = tc3::derive_keys(KEY, "2019-02-25", "iai").2;
 
     assert_eq!(sign_header(), stages.authorization);
     let (mut s, mut h, mut v, mut f) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut vk, mut fk) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         f.push(per_op_ns(|| {
             black_box(floor(
@@ -130,13 +148,25 @@ fn main() {
         v.push(per_op_ns(|| {
             black_box(verify_tc3(black_box(&received), &keys, &policy)).ok();
         }));
+        fk.push(per_op_ns(|| {
+            black_box(floor_keyed(
+                black_box(&canonical),
+                black_box(&sts),
+                black_box(&k_signing),
+            ));
+        }));
+        vk.push(per_op_ns(|| {
+            black_box(verify_tc3(black_box(&received), &keys, &cached)).ok();
+        }));
     }
     // Each round's own ratio: a burst of noise hits one round's four
     // batches (a few milliseconds apart) alike, so the median of the
     // rounds' ratios is steadier than the ratio of the medians.
     let ratio = |x: &[f64]| median(x.iter().zip(&f).map(|(x, f)| x / f).collect());
     let (rh, rs, rv) = (ratio(&h), ratio(&s), ratio(&v));
+    let rvk = median(vk.iter().zip(&fk).map(|(x, f)| x / f).collect());
     let (h, s, v, f) = (median(h), median(s), median(v), median(f));
+    let (vk, fk) = (median(vk), median(fk));
     println!(
         "DeletePerson POST, {ROUNDS} interleaved rounds of {BATCH} operations, medians per operation and of the rounds' ratios:"
     );
@@ -145,4 +175,9 @@ fn main() {
     line("sign (the Authorization header, as the client)", h, rh);
     line("sign (every stage kept)", s, rs);
     line("verify", v, rv);
+    println!("  with the day's signing key kept, as serve verifies:");
+    let keyed =
+        |what: &str, ns: f64, r: f64| println!("  {what:<47} {ns:>7.0} ns   {r:.2}x keyed floor");
+    keyed("keyed floor (the same calls less the key chain)", fk, 1.0);
+    keyed("verify (SigningKeyCache)", vk, rvk);
 }

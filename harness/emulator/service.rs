@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use crate::api::{self, Catalog};
 use crate::envelope;
 use crate::sign::verify::{ReceivedTc3, ReceivedV1, VerifyPolicy, verify_tc3, verify_v1};
-use crate::sign::{AuthError, Credentials, KeyStore};
+use crate::sign::{AuthError, Credentials, KeyStore, SigningKeyCache};
 
 use super::accounts::{Accounts, Tenant};
 use super::actions;
@@ -96,6 +96,9 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
 #[derive(Debug)]
 pub(crate) struct Service {
     keys: KeyStore,
+    /// Each key's derived TC3 signing key per day: three HMACs saved on
+    /// every request after a key's first of the day.
+    signing_keys: SigningKeyCache,
     pub(crate) accounts: Accounts,
     /// The most recent answers' explanations, by RequestId.
     pub(crate) explain: Ring,
@@ -146,6 +149,7 @@ impl Service {
         let accounts = Accounts::new(&credentials, account_of, rate_limit);
         Self {
             keys: KeyStore::new(credentials),
+            signing_keys: SigningKeyCache::new(),
             accounts,
             explain: Ring::default(),
             log: false,
@@ -337,6 +341,7 @@ impl Service {
         let mut policy = VerifyPolicy::new(now, api::SERVICE);
         policy.max_skew = self.quirks.max_skew(policy.max_skew);
         policy.check_scope = !self.quirks.has(Quirk::CredentialScopeUnchecked);
+        policy.key_cache = Some(&self.signing_keys);
         let query = self.quirks.canonical_query(req.query);
         let host = header(req.headers, "host").unwrap_or_default();
         let verified = if body.tc3 {

@@ -10,9 +10,11 @@
 //! - [`v1`]: the older HmacSHA1 / HmacSHA256 query signature.
 //! - [`verify`]: checks a received request and classifies every failure with
 //!   the `AuthFailure.*` code the cloud answers.
+//! - [`SigningKeyCache`]: a verifier's derived TC3 keys, per key and day.
 //! - [`emulator_proof`]: the challenge that proves a URL is our emulator.
 
 mod credentials;
+mod key_cache;
 mod proof;
 pub mod tc3;
 pub mod v1;
@@ -22,6 +24,7 @@ pub mod verify;
 mod proptests;
 
 pub use credentials::{Credentials, KeyStore, Secret};
+pub use key_cache::SigningKeyCache;
 pub use proof::{check_emulator_proof, emulator_proof, valid_nonce};
 pub use tc3::{Payload, Tc3Request, Tc3Stages};
 pub use v1::{V1Method, V1Stages};

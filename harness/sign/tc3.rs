@@ -538,13 +538,25 @@ pub(crate) fn signature_hex_of_canonical(
     date: &str,
     service: &str,
 ) -> [u8; 64] {
+    let (_, _, k_signing) = derive_keys(secret_key, date, service);
+    signature_hex_with_key(canonical_request, &k_signing, timestamp, date, service)
+}
+
+/// [`signature_hex_of_canonical`] under a signing key already derived
+/// (the verifier's [`SigningKeyCache`](super::SigningKeyCache)).
+pub(crate) fn signature_hex_with_key(
+    canonical_request: &str,
+    k_signing: &[u8; 32],
+    timestamp: i64,
+    date: &str,
+    service: &str,
+) -> [u8; 64] {
     use hmac::{Hmac, KeyInit, Mac};
     use sha2::Digest;
     let hashed = super::lower_hex_bytes(&sha2::Sha256::digest(canonical_request).into());
     let hashed = std::str::from_utf8(&hashed).expect("hex is ASCII");
-    let (_, _, k_signing) = derive_keys(secret_key, date, service);
     let mut mac =
-        Hmac::<sha2::Sha256>::new_from_slice(&k_signing).expect("HMAC accepts keys of any length");
+        Hmac::<sha2::Sha256>::new_from_slice(k_signing).expect("HMAC accepts keys of any length");
     let mut ts = itoa::Buffer::new();
     // The credential scope `date/service/tc3_request`, fed in pieces.
     for part in [

@@ -15,7 +15,7 @@ use http::{HeaderMap, HeaderName};
 
 use super::tc3::{self, Payload};
 use super::v1::{self, V1Method};
-use super::{Credentials, KeyStore, constant_time_eq};
+use super::{Credentials, KeyStore, SigningKeyCache, constant_time_eq};
 
 /// Tencent's documented skew: "more than 5 minutes" fails.
 pub const MAX_SKEW_SECONDS: i64 = 300;
@@ -105,6 +105,9 @@ pub struct VerifyPolicy<'a> {
     /// emulator's deliberate `credential-scope-unchecked` quirk, which
     /// takes the scope's date and service as given.
     pub check_scope: bool,
+    /// Where derived TC3 signing keys are kept between requests (`serve`
+    /// keeps one); `None` derives the key for every request.
+    pub key_cache: Option<&'a SigningKeyCache>,
 }
 
 impl<'a> VerifyPolicy<'a> {
@@ -116,6 +119,7 @@ impl<'a> VerifyPolicy<'a> {
             service,
             accept_host_label_service: true,
             check_scope: true,
+            key_cache: None,
         }
     }
 }
@@ -433,6 +437,11 @@ pub fn verify_tc3(
     } else {
         auth.date
     };
+    let secret_key = creds.secret_key.expose();
+    let k_signing = match policy.key_cache {
+        Some(cache) => cache.signing_key(secret_key, scope_date, auth.service),
+        None => tc3::derive_keys(secret_key, scope_date, auth.service).2,
+    };
     tc3::with_buffer(|canonical| {
         check_signature(
             canonical,
@@ -441,6 +450,7 @@ pub fn verify_tc3(
             &host,
             hashed_payload,
             creds,
+            &k_signing,
             timestamp,
             scope_date,
         )
@@ -456,6 +466,7 @@ fn check_signature(
     host: &str,
     hashed_payload: &str,
     creds: &Credentials,
+    k_signing: &[u8; 32],
     timestamp: i64,
     scope_date: &str,
 ) -> Result<Verified, AuthError> {
@@ -468,13 +479,8 @@ fn check_signature(
             host_value,
             hashed_payload,
         )?;
-        let expected = tc3::signature_hex_of_canonical(
-            canonical,
-            creds.secret_key.expose(),
-            timestamp,
-            scope_date,
-            auth.service,
-        );
+        let expected =
+            tc3::signature_hex_with_key(canonical, k_signing, timestamp, scope_date, auth.service);
         if constant_time_eq(&expected, auth.signature.as_bytes()) {
             check_token(creds, header_text(request.headers, &X_TC_TOKEN).as_deref())?;
             return Ok(Verified {
