@@ -132,11 +132,7 @@ impl Runner {
         }
         let scope = self.scope(index);
         let scoped = case.spec.scoped(&scope);
-        if let Some(reason) = self
-            .guard
-            .as_ref()
-            .and_then(|g| live_skip(g, case, &scoped))
-        {
+        if let Some(reason) = self.guard.as_ref().and_then(|g| live_skip(g, &scoped)) {
             result.verdict = Verdict::Skipped(reason);
             return result;
         }
@@ -431,25 +427,27 @@ enum LockGuard<'a> {
     Shared(tokio::sync::RwLockReadGuard<'a, ()>),
 }
 
-/// Why `case` cannot run on a live target under the guard's options, if
-/// so: its setup, or a step that must succeed, changes the account without
-/// consent, or creates a person without a real face; or the guard would
-/// refuse one of its calls (`scoped`): a create without consent, or a
+/// Why a case (its calls, `scoped`) cannot run on a live target under the
+/// guard's options, if so: its setup, or a step that must succeed, changes
+/// the account without consent, or creates a person without a real face;
+/// or the guard would refuse one of its calls: a create without consent, or a
 /// write to an ID no run creates in a call that expects an error (a
 /// document's ID as printed). Such a refusal says nothing of the target,
 /// so the case is skipped. A call that must succeed in writing an ID the
 /// run did not create is a wrong case for a live account: it is sent to
 /// the guard, which refuses it, and the case fails naming the policy.
-fn live_skip(guard: &Guard, case: &Case, scoped: &ScopedCalls) -> Option<String> {
-    let spec = &case.spec;
-    let must_succeed = spec.setup.iter().chain(
-        spec.steps
-            .iter()
-            .filter(|c| c.expect.as_ref().is_some_and(|e| e.is_success())),
-    );
+fn live_skip(guard: &Guard, scoped: &ScopedCalls) -> Option<String> {
+    let calls = || {
+        let setup = scoped.setup.iter().map(|c| ("setup", c)).enumerate();
+        setup.chain(scoped.steps.iter().map(|c| ("step", c)).enumerate())
+    };
+    // Setup must succeed; a step as its expectation says.
+    let must_succeed = |part: &str, call: &Call| {
+        part == "setup" || call.expect.as_ref().is_some_and(Expect::is_success)
+    };
     let mut mutates = false;
     let mut creates_person = false;
-    for call in must_succeed {
+    for (_, (_, call)) in calls().filter(|(_, (part, call))| must_succeed(part, call)) {
         mutates |= policy::effect(&call.action) != policy::Effect::Read;
         creates_person |= matches!(call.action.as_str(), "CreatePerson" | "CreateFace");
     }
@@ -463,20 +461,15 @@ fn live_skip(guard: &Guard, case: &Case, scoped: &ScopedCalls) -> Option<String>
             "creates a person, and CreatePerson on a live account needs a real face: pass --face-image PATH or IAI_FACE_IMAGE".into(),
         );
     }
-    let calls = scoped.setup.iter().map(|c| ("setup", c));
-    for (i, (part, call)) in calls
-        .enumerate()
-        .chain(scoped.steps.iter().map(|c| ("step", c)).enumerate())
-    {
+    for (i, (part, call)) in calls() {
         let request = Prepared {
             method: "POST".into(),
             target: "/".into(),
             headers: vec![("X-TC-Action".into(), call.action.clone())],
             body: serde_json::to_vec(&call.params).unwrap_or_default(),
         };
-        let must_succeed = part == "setup" || call.expect.as_ref().is_none_or(Expect::is_success);
         if let Err(refusal) = guard.ownership().judge(&request)
-            && (matches!(refusal, policy::Refusal::NoConsent { .. }) || !must_succeed)
+            && (matches!(refusal, policy::Refusal::NoConsent { .. }) || !must_succeed(part, call))
         {
             return Some(format!(
                 "the live policy would refuse {part}[{i}] {}: {refusal}",
