@@ -157,17 +157,24 @@ impl Replayer {
     }
 }
 
+/// What a recording holds in place of the answer's RequestId, which
+/// [`restore`] makes fresh again.
+pub(crate) const REDACTED_REQUEST_ID: &str = "[request-id]";
+/// What a recording holds in place of a server-minted `*Timestamp`, which
+/// [`restore`] makes a number again.
+pub(crate) const REDACTED_TIMESTAMP: &str = "[timestamp]";
+
 /// Puts the run's IDs back, gives each answer a fresh RequestId and each
 /// redacted timestamp a number again (the moment of the replay, in
 /// milliseconds), so the answer has the types the server gave it.
 fn restore(value: &mut Value, scope: &str) {
     match value {
-        Value::String(s) if s == "[request-id]" => *s = uuid::Uuid::new_v4().to_string(),
+        Value::String(s) if s == REDACTED_REQUEST_ID => *s = uuid::Uuid::new_v4().to_string(),
         Value::String(s) => *s = crate::scope::expand(s, scope),
         Value::Array(items) => items.iter_mut().for_each(|v| restore(v, scope)),
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if key.ends_with("Timestamp") && v == "[timestamp]" {
+                if key.ends_with("Timestamp") && v == REDACTED_TIMESTAMP {
                     *v = Value::from(crate::wire::now().saturating_mul(1000));
                 } else {
                     restore(v, scope);

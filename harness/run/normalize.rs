@@ -8,6 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::case::capture::Captured;
+use crate::live::record::{REDACTED_REQUEST_ID, REDACTED_TIMESTAMP};
 use crate::scope::collapse as scrub;
 use crate::wire::Exchange;
 
@@ -51,7 +52,7 @@ fn redact_face_ids(value: &mut Value) {
                 } else if key == "JobId" {
                     *v = Value::String("[job-id]".into());
                 } else if key.ends_with("Timestamp") && v.is_number() {
-                    *v = Value::String("[timestamp]".into());
+                    *v = Value::String(REDACTED_TIMESTAMP.into());
                 } else if key.ends_with("FaceIds") {
                     if let Value::Array(ids) = v {
                         ids.iter_mut()
@@ -134,7 +135,10 @@ pub(crate) fn exchange(
     if let Some(response) = answer.get_mut("Response").and_then(Value::as_object_mut)
         && response.contains_key("RequestId")
     {
-        response.insert("RequestId".into(), Value::String("[request-id]".into()));
+        response.insert(
+            "RequestId".into(),
+            Value::String(REDACTED_REQUEST_ID.into()),
+        );
     }
     redact_face_ids(&mut answer);
     let mut out = json!({
