@@ -111,13 +111,13 @@ fn tc3_trials(name: &str, vector: &Vector) -> Vec<Trial> {
             s.string_to_sign.clone()
         }),
         ("secret_date", &vector.expected.secret_date, |s| {
-            hex::encode(s.secret_date)
+            const_hex::encode(s.secret_date)
         }),
         ("secret_service", &vector.expected.secret_service, |s| {
-            hex::encode(s.secret_service)
+            const_hex::encode(s.secret_service)
         }),
         ("secret_signing", &vector.expected.secret_signing, |s| {
-            hex::encode(s.secret_signing)
+            const_hex::encode(s.secret_signing)
         }),
         ("signature", &vector.expected.signature, |s| {
             s.signature.clone()

@@ -173,9 +173,9 @@ fn sign_tc3(args: &SignArgs) -> anyhow::Result<serde_json::Value> {
         "hashed_canonical_request": stages.hashed_canonical_request,
         "credential_scope": stages.credential_scope,
         "string_to_sign": stages.string_to_sign,
-        "secret_date": hex::encode(stages.secret_date),
-        "secret_service": hex::encode(stages.secret_service),
-        "secret_signing": hex::encode(stages.secret_signing),
+        "secret_date": const_hex::encode(stages.secret_date),
+        "secret_service": const_hex::encode(stages.secret_service),
+        "secret_signing": const_hex::encode(stages.secret_signing),
         "signature": stages.signature,
         "authorization": stages.authorization,
     }))

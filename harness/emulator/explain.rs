@@ -225,8 +225,7 @@ pub(crate) fn tc3_working(
         })
         .collect();
     let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_ref())).collect();
-    let mut canonical = String::new();
-    tc3::write_canonical_request(&mut canonical, method, query, &pairs, &hashed_payload);
+    let mut canonical = tc3::canonical_request(method, query, &pairs, &hashed_payload);
     // The service the server derives the key with: the one sent when it is
     // accepted (iai or the host's first label), else iai.
     let first_label = host.split('.').next().unwrap_or_default();

@@ -56,10 +56,10 @@ impl SigningKeyCache {
 
     /// The signing key of `secret_key` on `date` (`YYYY-MM-DD`) for
     /// `service`: kept, or derived ([`tc3::derive_keys`]) and kept.
-    pub fn signing_key(&self, secret_key: &str, date: &str, service: &str) -> [u8; 32] {
-        let Ok(day) = <[u8; 10]>::try_from(date.as_bytes()) else {
+    pub fn signing_key(&self, secret_key: &str, date: &[u8], service: &str) -> [u8; 32] {
+        let Ok(day) = <[u8; 10]>::try_from(date) else {
             // Not a date the verifier made: derived, never kept.
-            return tc3::derive_keys(secret_key, date, service).2;
+            return tc3::derive_keys_bytes(secret_key, date, service).2;
         };
         let matches =
             |e: &Entry| e.date == day && e.service == service && e.secret_key == secret_key;
@@ -72,7 +72,7 @@ impl SigningKeyCache {
         {
             return found.k_signing;
         }
-        let k_signing = tc3::derive_keys(secret_key, date, service).2;
+        let k_signing = tc3::derive_keys_bytes(secret_key, date, service).2;
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if !entries.iter().any(matches) {
             if entries.len() >= CAPACITY {
@@ -98,31 +98,31 @@ mod tests {
         let cache = SigningKeyCache::new();
         let derived = |key: &str, date: &str| tc3::derive_keys(key, date, "iai").2;
         assert_eq!(
-            cache.signing_key("k1", "2019-02-25", "iai"),
+            cache.signing_key("k1", b"2019-02-25", "iai"),
             derived("k1", "2019-02-25")
         );
         assert_eq!(
-            cache.signing_key("k1", "2019-02-25", "iai"),
+            cache.signing_key("k1", b"2019-02-25", "iai"),
             derived("k1", "2019-02-25")
         );
         assert_eq!(cache.len(), 1);
         // the same SecretId with a replaced key, another day, another service
         assert_eq!(
-            cache.signing_key("k2", "2019-02-25", "iai"),
+            cache.signing_key("k2", b"2019-02-25", "iai"),
             derived("k2", "2019-02-25")
         );
         assert_eq!(
-            cache.signing_key("k1", "2019-02-26", "iai"),
+            cache.signing_key("k1", b"2019-02-26", "iai"),
             derived("k1", "2019-02-26")
         );
         assert_eq!(
-            cache.signing_key("k1", "2019-02-25", "cvm"),
+            cache.signing_key("k1", b"2019-02-25", "cvm"),
             tc3::derive_keys("k1", "2019-02-25", "cvm").2
         );
         assert_eq!(cache.len(), 4);
         // a scope date of another length is derived and not kept
         assert_eq!(
-            cache.signing_key("k1", "2019-2-25", "iai"),
+            cache.signing_key("k1", b"2019-2-25", "iai"),
             derived("k1", "2019-2-25")
         );
         assert_eq!(cache.len(), 4);
@@ -133,10 +133,10 @@ mod tests {
     fn a_full_cache_starts_over() {
         let cache = SigningKeyCache::new();
         for i in 0..CAPACITY {
-            cache.signing_key(&format!("key{i}"), "2019-02-25", "iai");
+            cache.signing_key(&format!("key{i}"), b"2019-02-25", "iai");
         }
         assert_eq!(cache.len(), CAPACITY);
-        let next = cache.signing_key("one-more", "2019-02-25", "iai");
+        let next = cache.signing_key("one-more", b"2019-02-25", "iai");
         assert_eq!(next, tc3::derive_keys("one-more", "2019-02-25", "iai").2);
         assert_eq!(cache.len(), 1);
     }

@@ -38,31 +38,15 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
     lower_hex(&Sha256::digest(data).into())
 }
 
-/// Lower-case hex of a 32-byte digest (`hex::encode` goes char by char,
-/// which shows in the signing benchmark).
+/// Lower-case hex of a 32-byte digest.
 pub(crate) fn lower_hex(bytes: &[u8; 32]) -> String {
     String::from_utf8(lower_hex_bytes(bytes).to_vec()).expect("hex is ASCII")
 }
 
-/// Every byte's two lower-case hex digits, so that encoding is one table
-/// read per byte.
-const HEX_PAIRS: [[u8; 2]; 256] = {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut table = [[0u8; 2]; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = [DIGITS[i >> 4], DIGITS[i & 15]];
-        i += 1;
-    }
-    table
-};
-
 /// Lower-case hex of a 32-byte digest, on the stack.
 pub(crate) fn lower_hex_bytes(bytes: &[u8; 32]) -> [u8; 64] {
     let mut buf = [0u8; 64];
-    for (pair, byte) in buf.chunks_exact_mut(2).zip(bytes) {
-        pair.copy_from_slice(&HEX_PAIRS[usize::from(*byte)]);
-    }
+    const_hex::encode_to_slice(bytes, &mut buf).expect("64 bytes hold 32 in hex");
     buf
 }
 
@@ -73,8 +57,32 @@ pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// Constant-time comparison of two byte strings: eight bytes at a time,
-/// the tail byte by byte (the length is not secret).
+/// `text` without leading and trailing whitespace, as [`str::trim`]: ASCII
+/// whitespace (with the vertical tab that `trim_ascii` keeps) off both
+/// ends, and [`str::trim`] only when an end is then not ASCII.
+pub(crate) fn trim(text: &str) -> &str {
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() && ws(bytes[start]) {
+        start += 1;
+    }
+    let mut end = bytes.len();
+    while end > start && ws(bytes[end - 1]) {
+        end -= 1;
+    }
+    let t = &text[start..end];
+    let wide = |b: Option<&u8>| b.is_some_and(|b| !b.is_ascii());
+    if wide(t.as_bytes().first()) || wide(t.as_bytes().last()) {
+        t.trim()
+    } else {
+        t
+    }
+}
+
+/// Constant-time comparison of two byte strings (the length is not
+/// secret): the differences of all bytes, eight at a time, are gathered
+/// without a branch and compared once.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     if a.len() != b.len() {
@@ -82,10 +90,15 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     }
     let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().expect("eight bytes"));
     let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail = wa.remainder().ct_eq(wb.remainder());
-    wa.zip(wb)
-        .fold(tail, |eq, (x, y)| eq & word(x).ct_eq(&word(y)))
-        .into()
+    let tail = wa
+        .remainder()
+        .iter()
+        .zip(wb.remainder())
+        .fold(0u64, |diff, (x, y)| diff | u64::from(x ^ y));
+    let diff = wa
+        .zip(wb)
+        .fold(tail, |diff, (x, y)| diff | (word(x) ^ word(y)));
+    diff.ct_eq(&0).into()
 }
 
 #[cfg(test)]
@@ -93,7 +106,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hex_matches_the_hex_crate() {
+    fn hex_is_two_lower_case_digits_a_byte() {
         let mut bytes = [0u8; 32];
         for round in 0..8u8 {
             for (i, b) in bytes.iter_mut().enumerate() {
@@ -101,7 +114,8 @@ mod tests {
                     .wrapping_mul(37)
                     .wrapping_add(round.wrapping_mul(101));
             }
-            assert_eq!(lower_hex(&bytes), hex::encode(bytes));
+            let by_format: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(lower_hex(&bytes), by_format);
         }
         assert_eq!(lower_hex(&[0xff; 32]), "f".repeat(64));
     }

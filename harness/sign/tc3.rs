@@ -11,7 +11,7 @@
 //! Signature = hex(HMAC(kSigning, StringToSign))
 //! ```
 
-use super::{hmac_sha256, sha256_hex};
+use super::{hmac_sha256, lower_hex_bytes, sha256_hex, trim};
 
 /// The `Algorithm` of the `Authorization` header.
 pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
@@ -113,7 +113,7 @@ pub fn hashed_payload(payload: Payload<'_>) -> String {
 pub fn sorted_headers<'a>(
     headers: &[(&'a str, &'a str)],
 ) -> Result<Vec<(&'a str, &'a str)>, SignError> {
-    let mut pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.trim(), v.trim())).collect();
+    let mut pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (trim(k), trim(v))).collect();
     sort_checked(&mut pairs)?;
     Ok(pairs)
 }
@@ -133,41 +133,44 @@ fn sort_checked(pairs: &mut [(&str, &str)]) -> Result<(), SignError> {
     }
     let has = |name: &str| pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
     if !has("content-type") || !has("host") {
-        let mut signed = String::new();
-        write_signed_headers(&mut signed, pairs);
-        return Err(SignError::MissingRequiredHeader(signed));
+        let mut signed = Vec::new();
+        write_signed_headers(&mut signed, pairs, Case::Lower);
+        return Err(SignError::MissingRequiredHeader(
+            String::from_utf8_lossy(&signed).into_owned(),
+        ));
     }
     Ok(())
 }
 
-/// Appends `name:value\n` per header, lower-cased (values trimmed by the caller).
-pub(crate) fn write_headers(out: &mut String, headers: &[(&str, &str)]) {
+/// Appends `name:value\n` per header, the value trimmed.
+fn write_headers(out: &mut Vec<u8>, headers: &[(&str, &str)], case: Case) {
     for (name, value) in headers {
-        push_lower(out, name);
-        out.push(':');
-        push_lower(out, value.trim());
-        out.push('\n');
+        case.push(out, name);
+        out.push(b':');
+        case.push(out, trim(value));
+        out.push(b'\n');
     }
 }
 
-/// Appends the `;`-separated lower-case names.
-pub(crate) fn write_signed_headers(out: &mut String, headers: &[(&str, &str)]) {
+/// Appends the `;`-separated names.
+fn write_signed_headers(out: &mut Vec<u8>, headers: &[(&str, &str)], case: Case) {
     for (i, (name, _)) in headers.iter().enumerate() {
         if i > 0 {
-            out.push(';');
+            out.push(b';');
         }
-        push_lower(out, name);
+        case.push(out, name);
     }
 }
 
 /// Writes the whole canonical request into one buffer, headers in the
-/// order given, and returns where `SignedHeaders` sits in it.
+/// order given, and returns where `SignedHeaders` sits in it. The bytes
+/// are UTF-8: every part is text and lower-casing keeps it so.
 pub fn write_canonical_request(
-    out: &mut String,
+    out: &mut Vec<u8>,
     method: &str,
     query: &str,
     headers: &[(&str, &str)],
-    hashed_payload: &str,
+    hashed_payload: &[u8],
 ) -> std::ops::Range<usize> {
     out.reserve(
         method.len()
@@ -180,26 +183,80 @@ pub fn write_canonical_request(
                 .sum::<usize>(),
     );
     for part in [method, "\n/\n", query, "\n"] {
-        out.push_str(part);
+        out.extend_from_slice(part.as_bytes());
     }
-    write_headers(out, headers);
-    out.push('\n');
-    let start = out.len();
-    write_signed_headers(out, headers);
-    let range = start..out.len();
-    out.push('\n');
-    out.push_str(hashed_payload);
-    range
+    let mut signed = 0..0;
+    append_lowercased(out, |out, case| {
+        write_headers(out, headers, case);
+        out.push(b'\n');
+        let start = out.len();
+        write_signed_headers(out, headers, case);
+        signed = start..out.len();
+        Ok::<_, std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
+    out.push(b'\n');
+    out.extend_from_slice(hashed_payload);
+    signed
 }
 
-/// Appends `text` lower-cased.
-pub(crate) fn push_lower(out: &mut String, text: &str) {
-    if text.is_ascii() {
-        let start = out.len();
-        out.push_str(text);
+/// How [`append_lowercased`] has its writer append a part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Case {
+    /// As it is, to be lower-cased in place afterwards.
+    AsIs,
+    /// Lower-cased on its own ([`push_lower`]).
+    Lower,
+}
+
+impl Case {
+    /// Appends `text` in this case.
+    pub(crate) fn push(self, out: &mut Vec<u8>, text: &str) {
+        match self {
+            Case::AsIs => out.extend_from_slice(text.as_bytes()),
+            Case::Lower => push_lower(out, text),
+        }
+    }
+}
+
+/// Appends what `write` writes, lower-cased. Written as it is, then
+/// lower-cased in place in one pass when all of it is ASCII (header names
+/// and values nearly always are); else written again with each part
+/// lower-cased on its own, as Unicode lower-cases it.
+pub(crate) fn append_lowercased<E>(
+    out: &mut Vec<u8>,
+    mut write: impl FnMut(&mut Vec<u8>, Case) -> Result<(), E>,
+) -> Result<(), E> {
+    let start = out.len();
+    write(out, Case::AsIs)?;
+    if out[start..].is_ascii() {
         out[start..].make_ascii_lowercase();
+        Ok(())
     } else {
-        out.push_str(&text.to_lowercase());
+        out.truncate(start);
+        write(out, Case::Lower)
+    }
+}
+
+/// The canonical request of [`write_canonical_request`] as text.
+pub fn canonical_request(
+    method: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+    hashed_payload: &str,
+) -> String {
+    let mut out = Vec::new();
+    write_canonical_request(&mut out, method, query, headers, hashed_payload.as_bytes());
+    String::from_utf8(out).expect("text lower-cased is text")
+}
+
+/// Appends `text` lower-cased: ASCII byte by byte, anything else as
+/// [`str::to_lowercase`].
+fn push_lower(out: &mut Vec<u8>, text: &str) {
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+    } else {
+        out.extend_from_slice(text.to_lowercase().as_bytes());
     }
 }
 
@@ -210,25 +267,29 @@ pub fn date_of(timestamp: i64) -> Result<String, SignError> {
 }
 
 /// [`date_of`] on the stack: the proleptic Gregorian date of the UTC day
-/// (Howard Hinnant's `civil_from_days`), years 0000 to 9999 only.
+/// (Howard Hinnant's `civil_from_days`), years 0000 to 9999 only, so that
+/// the arithmetic is unsigned and 32-bit.
 pub(crate) fn date_bytes(timestamp: i64) -> Result<[u8; 10], SignError> {
-    let out_of_range = SignError::TimestampOutOfRange(timestamp);
-    let days = timestamp.div_euclid(86_400);
-    // Shift the era to start on 0000-03-01.
-    let z = days.checked_add(719_468).ok_or(out_of_range.clone())?;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // [0, 146096]
+    /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+    const FIRST: i64 = -62_167_219_200;
+    const LAST: i64 = 253_402_300_799;
+    if !(FIRST..=LAST).contains(&timestamp) {
+        return Err(SignError::TimestampOutOfRange(timestamp));
+    }
+    let days = u32::try_from((timestamp - FIRST) / 86_400).expect("under 3,652,425 days");
+    // Counted from 0400 years before 0000-03-01 (0000-01-01 is 60 days
+    // before it), so that an era starts on a March 1st and all is positive.
+    let z = days + 146_097 - 60;
+    let era = z / 146_097;
+    let doe = z % 146_097; // [0, 146096]
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
     let mp = (5 * doy + 2) / 153; // [0, 11], March first
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    if !(0..=9999).contains(&year) {
-        return Err(out_of_range);
-    }
+    let year = yoe + era * 400 + u32::from(month <= 2) - 400;
     let mut buf = *b"0000-00-00";
-    let digits = |n: i64, out: &mut [u8]| {
+    let digits = |n: u32, out: &mut [u8]| {
         let mut n = n;
         for slot in out.iter_mut().rev() {
             *slot = b'0' + (n % 10) as u8;
@@ -252,45 +313,42 @@ pub fn string_to_sign(
     credential_scope: &str,
     hashed_canonical_request: &str,
 ) -> String {
-    string_to_sign_parts(
-        itoa::Buffer::new().format(timestamp),
-        credential_scope,
-        hashed_canonical_request,
-    )
-    .concat()
-}
-
-/// The pieces of the string to sign, in order, so that the fast path can
-/// feed them to the MAC without joining them.
-fn string_to_sign_parts<'a>(
-    timestamp: &'a str,
-    credential_scope: &'a str,
-    hashed_canonical_request: &'a str,
-) -> [&'a str; 7] {
     [
         ALGORITHM,
         "\n",
-        timestamp,
+        itoa::Buffer::new().format(timestamp),
         "\n",
         credential_scope,
         "\n",
         hashed_canonical_request,
     ]
+    .concat()
 }
 
 /// The key chain of stage 3: (SecretDate, SecretService, SecretSigning).
 pub fn derive_keys(secret_key: &str, date: &str, service: &str) -> ([u8; 32], [u8; 32], [u8; 32]) {
-    let mut short = [0u8; 128];
+    derive_keys_bytes(secret_key, date.as_bytes(), service)
+}
+
+/// [`derive_keys`] on the date's bytes. `TC3` + SecretKey is joined in an
+/// HMAC block on the stack when it fits: a key shorter than the block is
+/// zero-padded to it anyway (RFC 2104), so the padded block is the same key.
+pub(crate) fn derive_keys_bytes(
+    secret_key: &str,
+    date: &[u8],
+    service: &str,
+) -> ([u8; 32], [u8; 32], [u8; 32]) {
+    let mut block = [0u8; 64];
     let long;
-    let k_secret: &[u8] = if secret_key.len() + 3 <= short.len() {
-        short[..3].copy_from_slice(b"TC3");
-        short[3..3 + secret_key.len()].copy_from_slice(secret_key.as_bytes());
-        &short[..3 + secret_key.len()]
+    let k_secret: &[u8] = if secret_key.len() + 3 <= block.len() {
+        block[..3].copy_from_slice(b"TC3");
+        block[3..3 + secret_key.len()].copy_from_slice(secret_key.as_bytes());
+        &block
     } else {
         long = ["TC3", secret_key].concat();
         long.as_bytes()
     };
-    let k_date = hmac_sha256(k_secret, date.as_bytes());
+    let k_date = hmac_sha256(k_secret, date);
     let k_service = hmac_sha256(&k_date, service.as_bytes());
     let k_signing = hmac_sha256(&k_service, TERMINATOR.as_bytes());
     (k_date, k_service, k_signing)
@@ -379,41 +437,39 @@ pub fn authorization_header(
     params: &SigningParams<'_>,
 ) -> Result<String, SignError> {
     with_sorted_headers(request.headers, |headers| {
-        let date_buf = date_bytes(params.timestamp)?;
-        let date = std::str::from_utf8(&date_buf).expect("digits are ASCII");
-        let payload_hex = hashed_payload_bytes(request.payload);
-        let hashed_payload = std::str::from_utf8(&payload_hex).expect("hex is ASCII");
+        let date = date_bytes(params.timestamp)?;
+        let hashed_payload = hashed_payload_bytes(request.payload);
         with_buffer(|canonical| {
             let signed = write_canonical_request(
                 canonical,
                 request.method,
                 request.query,
                 headers,
-                hashed_payload,
+                &hashed_payload,
             );
             let signature = signature_hex_of_canonical(
                 canonical,
                 params.secret_key,
                 params.timestamp,
-                date,
+                &date,
                 params.service,
             );
-            let parts = [
-                ALGORITHM,
-                " Credential=",
-                params.secret_id,
-                "/",
-                date,
-                "/",
-                params.service,
-                "/",
-                TERMINATOR,
-                ", SignedHeaders=",
+            let parts: [&[u8]; 13] = [
+                ALGORITHM.as_bytes(),
+                b" Credential=",
+                params.secret_id.as_bytes(),
+                b"/",
+                &date,
+                b"/",
+                params.service.as_bytes(),
+                b"/",
+                TERMINATOR.as_bytes(),
+                b", SignedHeaders=",
                 &canonical[signed],
-                ", Signature=",
-                std::str::from_utf8(&signature).expect("hex is ASCII"),
+                b", Signature=",
+                &signature,
             ];
-            Ok(parts.concat())
+            Ok(String::from_utf8(parts.concat()).expect("every part is text"))
         })
     })
 }
@@ -428,7 +484,7 @@ fn with_sorted_headers<T>(
     if headers.len() <= few.len() {
         let few = &mut few[..headers.len()];
         for (slot, (k, v)) in few.iter_mut().zip(headers) {
-            *slot = (k.trim(), v.trim());
+            *slot = (trim(k), trim(v));
         }
         sort_checked(few)?;
         f(few)
@@ -439,22 +495,22 @@ fn with_sorted_headers<T>(
 
 thread_local! {
     /// A canonical request's buffer, one per thread, reused.
-    static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` on this thread's empty reusable buffer (a fresh one if the
 /// buffer is in use further up the stack); a huge buffer is not kept.
-pub(crate) fn with_buffer<T>(f: impl FnOnce(&mut String) -> T) -> T {
+pub(crate) fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     BUFFER.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buffer) => {
             buffer.clear();
             let out = f(&mut buffer);
             if buffer.capacity() > 64 * 1024 {
-                *buffer = String::new();
+                *buffer = Vec::new();
             }
             out
         }
-        Err(_) => f(&mut String::new()),
+        Err(_) => f(&mut Vec::new()),
     })
 }
 
@@ -463,55 +519,46 @@ fn sign_sorted(
     headers: &[(&str, &str)],
     params: &SigningParams<'_>,
 ) -> Result<Tc3Stages, SignError> {
-    let date_buf = date_bytes(params.timestamp)?;
-    let date = std::str::from_utf8(&date_buf).expect("digits are ASCII");
-    let payload_hex = hashed_payload_bytes(request.payload);
-    let hashed_payload = std::str::from_utf8(&payload_hex).expect("hex is ASCII");
-    let mut canonical_request = String::new();
+    let date = date_of(params.timestamp)?;
+    let hashed_payload = hashed_payload(request.payload);
+    let mut canonical = Vec::new();
     let signed = write_canonical_request(
-        &mut canonical_request,
+        &mut canonical,
         request.method,
         request.query,
         headers,
-        hashed_payload,
+        hashed_payload.as_bytes(),
     );
-    let signed_headers = &canonical_request[signed];
-    let canonical_hex = {
-        use sha2::Digest;
-        super::lower_hex_bytes(&sha2::Sha256::digest(canonical_request.as_bytes()).into())
-    };
-    let hashed_canonical_request = std::str::from_utf8(&canonical_hex).expect("hex is ASCII");
-    let credential_scope = credential_scope(date, params.service);
+    let canonical_request = String::from_utf8(canonical).expect("text lower-cased is text");
+    let signed_headers = canonical_request[signed].to_string();
+    let hashed_canonical_request = sha256_hex(canonical_request.as_bytes());
+    let credential_scope = credential_scope(&date, params.service);
     let string_to_sign = string_to_sign(
         params.timestamp,
         &credential_scope,
-        hashed_canonical_request,
+        &hashed_canonical_request,
     );
     let (secret_date, secret_service, secret_signing) =
-        derive_keys(params.secret_key, date, params.service);
-    let signature_hex = super::lower_hex_bytes(&super::hmac_sha256(
-        &secret_signing,
-        string_to_sign.as_bytes(),
-    ));
-    let signature = std::str::from_utf8(&signature_hex).expect("hex is ASCII");
+        derive_keys(params.secret_key, &date, params.service);
+    let signature = signature(&secret_signing, &string_to_sign);
     let authorization = authorization(
         params.secret_id,
         &credential_scope,
-        signed_headers,
-        signature,
+        &signed_headers,
+        &signature,
     );
     Ok(Tc3Stages {
-        hashed_payload: hashed_payload.to_string(),
-        signed_headers: signed_headers.to_string(),
+        hashed_payload,
+        signed_headers,
         canonical_request,
-        hashed_canonical_request: hashed_canonical_request.to_string(),
-        date: date.to_string(),
+        hashed_canonical_request,
+        date,
         credential_scope,
         string_to_sign,
         secret_date,
         secret_service,
         secret_signing,
-        signature: signature.to_string(),
+        signature,
         authorization,
     })
 }
@@ -524,57 +571,77 @@ pub fn signature_of_canonical(
     service: &str,
 ) -> Result<String, SignError> {
     let date = date_bytes(timestamp)?;
-    let date = std::str::from_utf8(&date).expect("digits are ASCII");
-    let hex = signature_hex_of_canonical(canonical_request, secret_key, timestamp, date, service);
+    let hex = signature_hex_of_canonical(
+        canonical_request.as_bytes(),
+        secret_key,
+        timestamp,
+        &date,
+        service,
+    );
     Ok(String::from_utf8(hex.to_vec()).expect("hex is ASCII"))
 }
 
 /// [`signature_of_canonical`] with the date already known, into a stack
 /// buffer: the verifier's path, with no allocation.
 pub(crate) fn signature_hex_of_canonical(
-    canonical_request: &str,
+    canonical_request: &[u8],
     secret_key: &str,
     timestamp: i64,
-    date: &str,
+    date: &[u8],
     service: &str,
 ) -> [u8; 64] {
-    let (_, _, k_signing) = derive_keys(secret_key, date, service);
+    let (_, _, k_signing) = derive_keys_bytes(secret_key, date, service);
     signature_hex_with_key(canonical_request, &k_signing, timestamp, date, service)
 }
 
 /// [`signature_hex_of_canonical`] under a signing key already derived
-/// (the verifier's [`SigningKeyCache`](super::SigningKeyCache)).
+/// (the verifier's [`SigningKeyCache`](super::SigningKeyCache)): the string
+/// to sign is laid out on the stack and signed as one message.
 pub(crate) fn signature_hex_with_key(
-    canonical_request: &str,
+    canonical_request: &[u8],
     k_signing: &[u8; 32],
     timestamp: i64,
-    date: &str,
+    date: &[u8],
     service: &str,
 ) -> [u8; 64] {
-    use hmac::{Hmac, KeyInit, Mac};
     use sha2::Digest;
-    let hashed = super::lower_hex_bytes(&sha2::Sha256::digest(canonical_request).into());
-    let hashed = std::str::from_utf8(&hashed).expect("hex is ASCII");
-    let mut mac =
-        Hmac::<sha2::Sha256>::new_from_slice(k_signing).expect("HMAC accepts keys of any length");
+    let hashed = lower_hex_bytes(&sha2::Sha256::digest(canonical_request).into());
     let mut ts = itoa::Buffer::new();
-    // The credential scope `date/service/tc3_request`, fed in pieces.
-    for part in [
-        ALGORITHM,
-        "\n",
-        ts.format(timestamp),
-        "\n",
-        date,
-        "/",
-        service,
-        "/",
-        TERMINATOR,
-        "\n",
-        hashed,
-    ] {
-        mac.update(part.as_bytes());
+    let ts = ts.format(timestamp).as_bytes();
+    const HEAD: &[u8; 16] = b"TC3-HMAC-SHA256\n";
+    const TAIL: &[u8; 13] = b"/tc3_request\n";
+    let len = HEAD.len() + ts.len() + 1 + date.len() + 1 + service.len() + TAIL.len() + 64;
+    let mut buf = [0u8; 192];
+    if len > buf.len() {
+        // A scope date or service far longer than any real one.
+        let sts = [
+            HEAD,
+            ts,
+            b"\n",
+            date,
+            b"/",
+            service.as_bytes(),
+            TAIL,
+            &hashed,
+        ]
+        .concat();
+        return lower_hex_bytes(&hmac_sha256(k_signing, &sts));
     }
-    super::lower_hex_bytes(&mac.finalize().into_bytes().into())
+    // Part by part, so that the fixed-length parts are copied inline.
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        buf[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    };
+    put(HEAD);
+    put(ts);
+    put(b"\n");
+    put(date);
+    put(b"/");
+    put(service.as_bytes());
+    put(TAIL);
+    put(&hashed);
+    lower_hex_bytes(&hmac_sha256(k_signing, &buf[..len]))
 }
 
 /// The lower-case hex SHA-256 of the payload, on the stack.
@@ -584,7 +651,7 @@ pub(crate) fn hashed_payload_bytes(payload: Payload<'_>) -> [u8; 64] {
         Payload::Signed(bytes) => bytes,
         Payload::Unsigned => UNSIGNED_PAYLOAD.as_bytes(),
     };
-    super::lower_hex_bytes(&sha2::Sha256::digest(bytes).into())
+    lower_hex_bytes(&sha2::Sha256::digest(bytes).into())
 }
 
 #[cfg(test)]
@@ -631,6 +698,53 @@ mod tests {
         }
         for ts in probes {
             assert_eq!(date_of(ts).ok(), of_time(ts), "timestamp {ts}");
+        }
+    }
+
+    #[test]
+    fn lower_cases_ascii_in_one_pass_and_anything_else_as_unicode_does() {
+        let write = |headers: &[(&str, &str)]| {
+            let mut out = Vec::new();
+            let signed = write_canonical_request(&mut out, "POST", "", headers, b"HASH");
+            let text = String::from_utf8(out).unwrap();
+            (text.clone(), text[signed].to_string())
+        };
+        let ascii = write(&[("Content-Type", " Application/JSON "), ("HOST", "IAI.X")]);
+        assert_eq!(
+            ascii,
+            (
+                "POST\n/\n\ncontent-type:application/json\nhost:iai.x\n\ncontent-type;host\nHASH"
+                    .into(),
+                "content-type;host".into()
+            )
+        );
+        // One non-ASCII value sends every part through `str::to_lowercase`.
+        let wide = write(&[("Content-Type", "Text/Ä"), ("Host", "ÉCOLE.X")]);
+        assert_eq!(
+            wide.0,
+            "POST\n/\n\ncontent-type:text/ä\nhost:école.x\n\ncontent-type;host\nHASH"
+        );
+        assert_eq!(wide.1, "content-type;host");
+    }
+
+    #[test]
+    fn a_scope_too_long_for_the_stack_signs_as_the_stages_do() {
+        let canonical = b"POST\n/\n\ncontent-type:a\nhost:b\n\ncontent-type;host\nHASH";
+        for service in ["iai", &"s".repeat(300)] {
+            let date = date_of(1_551_113_065).unwrap();
+            let (_, _, key) = derive_keys("secret", &date, service);
+            let sts = string_to_sign(
+                1_551_113_065,
+                &credential_scope(&date, service),
+                &sha256_hex(canonical),
+            );
+            let lean =
+                signature_hex_with_key(canonical, &key, 1_551_113_065, date.as_bytes(), service);
+            assert_eq!(
+                String::from_utf8(lean.to_vec()).unwrap(),
+                signature(&key, &sts),
+                "{service:.8}"
+            );
         }
     }
 

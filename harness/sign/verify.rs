@@ -15,7 +15,7 @@ use http::{HeaderMap, HeaderName};
 
 use super::tc3::{self, Payload};
 use super::v1::{self, V1Method};
-use super::{Credentials, KeyStore, SigningKeyCache, constant_time_eq};
+use super::{Credentials, KeyStore, SigningKeyCache, constant_time_eq, trim};
 
 /// Tencent's documented skew: "more than 5 minutes" fails.
 pub const MAX_SKEW_SECONDS: i64 = 300;
@@ -154,45 +154,35 @@ pub struct Authorization<'a> {
     pub signature: &'a str,
 }
 
-/// `text` without leading and trailing whitespace, as [`str::trim`]: ASCII
-/// whitespace (with the vertical tab that `trim_ascii` keeps) off both
-/// ends, and [`str::trim`] only when an end is then not ASCII.
-fn trim(text: &str) -> &str {
-    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    while start < bytes.len() && ws(bytes[start]) {
-        start += 1;
-    }
-    let mut end = bytes.len();
-    while end > start && ws(bytes[end - 1]) {
-        end -= 1;
-    }
-    let t = &text[start..end];
-    let wide = |b: Option<&u8>| b.is_some_and(|b| !b.is_ascii());
-    if wide(t.as_bytes().first()) || wide(t.as_bytes().last()) {
-        t.trim()
-    } else {
-        t
-    }
-}
-
-/// `text` split at the first `byte` (ASCII), as [`str::split_once`].
+/// `text` split at the first `byte` (ASCII), as [`str::split_once`]; a
+/// plain loop, as the separators looked for this way sit near the start.
 fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
     let at = text.bytes().position(|b| b == byte)?;
     Some((&text[..at], &text[at + 1..]))
 }
 
+/// The items of a short `;`-separated list, as `str::split(';')` gives
+/// them.
+fn items(list: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(list);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        Some(match split_at_byte(text, b';') {
+            Some((item, next)) => {
+                rest = Some(next);
+                item
+            }
+            None => {
+                rest = None;
+                text
+            }
+        })
+    })
+}
+
 /// Whether the `;`-separated list holds `name`.
 fn lists(list: &str, name: &str) -> bool {
-    let mut rest = list;
-    while let Some((item, next)) = split_at_byte(rest, b';') {
-        if item == name {
-            return true;
-        }
-        rest = next;
-    }
-    rest == name
+    items(list).any(|item| item == name)
 }
 
 /// Parses `TC3-HMAC-SHA256 Credential=ID/DATE/SERVICE/tc3_request, SignedHeaders=a;b, Signature=HEX`.
@@ -205,18 +195,12 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, AuthError> 
         return Err(bad("the algorithm is not TC3-HMAC-SHA256"));
     }
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    let mut parts = Some(rest);
-    while let Some(text) = parts {
-        let part = match split_at_byte(text, b',') {
-            Some((part, next)) => {
-                parts = Some(next);
-                part
-            }
-            None => {
-                parts = None;
-                text
-            }
-        };
+    // The commas found in one pass (the signature's hex is long).
+    let commas = memchr::memchr_iter(b',', rest.as_bytes());
+    let mut start = 0;
+    for end in commas.chain([rest.len()]) {
+        let part = &rest[start..end];
+        start = end + 1;
         let (key, val) = split_at_byte(trim(part), b'=').ok_or_else(|| bad("a part has no '='"))?;
         let slot = match key {
             "Credential" => &mut credential,
@@ -320,37 +304,40 @@ fn host_candidates(host: &str) -> impl Iterator<Item = &str> {
 /// of the signed `host` header; a signed header missing from the request
 /// is a signature failure.
 fn write_received_canonical(
-    out: &mut String,
+    out: &mut Vec<u8>,
     request: &ReceivedTc3<'_>,
     signed_headers: &str,
     host: &str,
-    hashed_payload: &str,
+    hashed_payload: &[u8],
 ) -> Result<(), AuthError> {
     out.clear();
     out.reserve(
         request.method.len() + request.query.len() + 2 * signed_headers.len() + host.len() + 256,
     );
     for part in [request.method, "\n/\n", request.query, "\n"] {
-        out.push_str(part);
+        out.extend_from_slice(part.as_bytes());
     }
-    for name in signed_headers.split(';') {
-        let value = if name == "host" {
-            std::borrow::Cow::Borrowed(host)
-        } else {
-            signed_header(request.headers, name).ok_or_else(|| {
-                AuthError::signature(format!("signed header {name:?} is not in the request"))
-            })?
-        };
-        tc3::push_lower(out, name);
-        out.push(':');
-        tc3::push_lower(out, trim(&value));
-        out.push('\n');
-    }
-    out.push('\n');
-    // The names joined by ';' again are the list as sent.
-    tc3::push_lower(out, signed_headers);
-    out.push('\n');
-    out.push_str(hashed_payload);
+    tc3::append_lowercased(out, |out, case| {
+        for name in items(signed_headers) {
+            let value = if name == "host" {
+                std::borrow::Cow::Borrowed(host)
+            } else {
+                signed_header(request.headers, name).ok_or_else(|| {
+                    AuthError::signature(format!("signed header {name:?} is not in the request"))
+                })?
+            };
+            case.push(out, name);
+            out.push(b':');
+            case.push(out, trim(&value));
+            out.push(b'\n');
+        }
+        out.push(b'\n');
+        // The names joined by ';' again are the list as sent.
+        case.push(out, signed_headers);
+        Ok(())
+    })?;
+    out.push(b'\n');
+    out.extend_from_slice(hashed_payload);
     Ok(())
 }
 
@@ -404,11 +391,11 @@ pub fn verify_tc3(
 
     let expected_date =
         tc3::date_bytes(timestamp).map_err(|e| AuthError::signature(e.to_string()))?;
-    let expected_date = std::str::from_utf8(&expected_date).expect("digits are ASCII");
-    if policy.check_scope && auth.date != expected_date {
+    if policy.check_scope && auth.date.as_bytes() != expected_date {
         return Err(AuthError::signature(format!(
-            "the credential date {} is not the UTC date of X-TC-Timestamp ({expected_date})",
-            auth.date
+            "the credential date {} is not the UTC date of X-TC-Timestamp ({})",
+            auth.date,
+            String::from_utf8_lossy(&expected_date)
         )));
     }
     let host = header_text(request.headers, http::header::HOST).unwrap_or_default();
@@ -428,19 +415,18 @@ pub fn verify_tc3(
         _ => Payload::Signed(request.body),
     };
     let hashed_payload = tc3::hashed_payload_bytes(payload);
-    let hashed_payload = std::str::from_utf8(&hashed_payload).expect("hex is ASCII");
     // With the scope checked its date is the timestamp's; the emulator's
     // deliberate `credential-scope-unchecked` quirk derives the key chain
     // from the scope's date and service as given.
     let scope_date = if policy.check_scope {
-        expected_date
+        &expected_date[..]
     } else {
-        auth.date
+        auth.date.as_bytes()
     };
     let secret_key = creds.secret_key.expose();
     let k_signing = match policy.key_cache {
         Some(cache) => cache.signing_key(secret_key, scope_date, auth.service),
-        None => tc3::derive_keys(secret_key, scope_date, auth.service).2,
+        None => tc3::derive_keys_bytes(secret_key, scope_date, auth.service).2,
     };
     tc3::with_buffer(|canonical| {
         check_signature(
@@ -448,7 +434,7 @@ pub fn verify_tc3(
             request,
             &auth,
             &host,
-            hashed_payload,
+            &hashed_payload,
             creds,
             &k_signing,
             timestamp,
@@ -460,15 +446,15 @@ pub fn verify_tc3(
 /// The signature against each `Host` candidate, then the token.
 #[allow(clippy::too_many_arguments)]
 fn check_signature(
-    canonical: &mut String,
+    canonical: &mut Vec<u8>,
     request: &ReceivedTc3<'_>,
     auth: &Authorization<'_>,
     host: &str,
-    hashed_payload: &str,
+    hashed_payload: &[u8],
     creds: &Credentials,
     k_signing: &[u8; 32],
     timestamp: i64,
-    scope_date: &str,
+    scope_date: &[u8],
 ) -> Result<Verified, AuthError> {
     let mut first_canonical = None;
     for host_value in host_candidates(host) {
@@ -491,7 +477,7 @@ fn check_signature(
             });
         }
         if first_canonical.is_none() {
-            first_canonical = Some(canonical.clone());
+            first_canonical = Some(String::from_utf8_lossy(canonical).into_owned());
         }
     }
     Err(AuthError::SignatureFailure {
