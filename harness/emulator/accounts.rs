@@ -82,7 +82,8 @@ impl Tenant {
 pub(crate) struct Accounts {
     /// In the order of their first credential; never empty.
     list: Vec<Arc<Tenant>>,
-    by_secret: HashMap<String, usize>,
+    /// Looked up on every request: foldhash (see `KeyStore`).
+    by_secret: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 impl Accounts {
@@ -96,7 +97,7 @@ impl Accounts {
     ) -> Self {
         let mut list: Vec<Tenant> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
-        let mut by_secret = HashMap::new();
+        let mut by_secret = HashMap::default();
         for c in credentials {
             if by_secret.contains_key(&c.secret_id) {
                 continue;

@@ -266,9 +266,11 @@ pub fn date_of(timestamp: i64) -> Result<String, SignError> {
     Ok(String::from_utf8(buf.to_vec()).expect("digits are ASCII"))
 }
 
-/// [`date_of`] on the stack: the proleptic Gregorian date of the UTC day
-/// (Howard Hinnant's `civil_from_days`), years 0000 to 9999 only, so that
-/// the arithmetic is unsigned and 32-bit.
+/// [`date_of`] on the stack: the proleptic Gregorian date of the UTC day,
+/// years 0000 to 9999 only, by Neri and Schneider's calendar algorithm
+/// ("Euclidean affine functions and their application to calendar
+/// algorithms", 2022): 32-bit unsigned arithmetic, no division but by
+/// constants.
 pub(crate) fn date_bytes(timestamp: i64) -> Result<[u8; 10], SignError> {
     /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
     const FIRST: i64 = -62_167_219_200;
@@ -276,18 +278,28 @@ pub(crate) fn date_bytes(timestamp: i64) -> Result<[u8; 10], SignError> {
     if !(FIRST..=LAST).contains(&timestamp) {
         return Err(SignError::TimestampOutOfRange(timestamp));
     }
-    let days = u32::try_from((timestamp - FIRST) / 86_400).expect("under 3,652,425 days");
-    // Counted from 0400 years before 0000-03-01 (0000-01-01 is 60 days
-    // before it), so that an era starts on a March 1st and all is positive.
-    let z = days + 146_097 - 60;
-    let era = z / 146_097;
-    let doe = z % 146_097; // [0, 146096]
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11], March first
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u32::from(month <= 2) - 400;
+    // Days since 0000-03-01 of the year -400 (a 400-year era earlier, so
+    // that all is positive); 0000-01-01 is 60 days before 0000-03-01.
+    let n =
+        u32::try_from((timestamp - FIRST) / 86_400).expect("under 3,652,425 days") + 146_097 - 60;
+    // The century and the day in it.
+    let n1 = 4 * n + 3;
+    let century = n1 / 146_097;
+    let day_of_century = n1 % 146_097 / 4;
+    // The year in the century and the day in the year (from March 1st).
+    let p2 = 2_939_745 * u64::from(4 * day_of_century + 3);
+    let year_of_century = (p2 >> 32) as u32;
+    let day_of_year = (p2 as u32) / 2_939_745 / 4;
+    // The month (March = 3) and the day.
+    let n3 = 2_141 * day_of_year + 197_913;
+    let (month, day) = (n3 / 65_536, n3 % 65_536 / 2_141 + 1);
+    let january_or_february = day_of_year >= 306;
+    let year = 100 * century + year_of_century + u32::from(january_or_february) - 400;
+    let month = if january_or_february {
+        month - 12
+    } else {
+        month
+    };
     let mut buf = *b"0000-00-00";
     let digits = |n: u32, out: &mut [u8]| {
         let mut n = n;
@@ -454,22 +466,23 @@ pub fn authorization_header(
                 &date,
                 params.service,
             );
-            let parts: [&[u8]; 13] = [
-                ALGORITHM.as_bytes(),
-                b" Credential=",
-                params.secret_id.as_bytes(),
-                b"/",
-                &date,
-                b"/",
-                params.service.as_bytes(),
-                b"/",
-                TERMINATOR.as_bytes(),
-                b", SignedHeaders=",
-                &canonical[signed],
-                b", Signature=",
-                &signature,
-            ];
-            Ok(String::from_utf8(parts.concat()).expect("every part is text"))
+            // `ALGORITHM Credential=id/date/service/tc3_request,
+            // SignedHeaders=..., Signature=...`, the fixed parts copied inline.
+            let (id, service) = (params.secret_id.as_bytes(), params.service.as_bytes());
+            let signed = &canonical[signed];
+            let fixed = 27 + 1 + 10 + 1 + 28 + 12 + 64;
+            let mut header = Vec::with_capacity(fixed + id.len() + service.len() + signed.len());
+            header.extend_from_slice(b"TC3-HMAC-SHA256 Credential=");
+            header.extend_from_slice(id);
+            header.push(b'/');
+            header.extend_from_slice(&date);
+            header.push(b'/');
+            header.extend_from_slice(service);
+            header.extend_from_slice(b"/tc3_request, SignedHeaders=");
+            header.extend_from_slice(signed);
+            header.extend_from_slice(b", Signature=");
+            header.extend_from_slice(&signature);
+            Ok(String::from_utf8(header).expect("every part is text"))
         })
     })
 }

@@ -294,10 +294,10 @@ fn without_port(host: &str) -> Option<&str> {
     .then_some(bare)
 }
 
-/// The `Host` values a client may have signed: as sent, and without the
-/// port.
+/// The `Host` values a client may have signed: as sent, and (looked for
+/// only if that fails) without the port.
 fn host_candidates(host: &str) -> impl Iterator<Item = &str> {
-    std::iter::once(host).chain(without_port(host))
+    std::iter::once(host).chain(std::iter::once_with(|| without_port(host)).flatten())
 }
 
 /// The canonical request of a received request, with `host` as the value
