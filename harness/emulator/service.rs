@@ -14,7 +14,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::HeaderMap;
+use http::header::{AUTHORIZATION, AsHeaderName, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderName};
 use serde_json::{Map, Value, json};
 
 use crate::api::{self, Catalog};
@@ -85,11 +86,17 @@ fn pairs(text: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
+fn header<'h>(headers: &'h HeaderMap, name: impl AsHeaderName) -> Option<Cow<'h, str>> {
     headers
         .get(name)
         .map(|v| String::from_utf8_lossy(v.as_bytes()))
 }
+
+/// The TC3 common parameters' headers, named once (a lookup by `&str`
+/// parses the name each time).
+const X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+const X_TC_VERSION: HeaderName = HeaderName::from_static("x-tc-version");
+const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
 
 /// The emulator's service: keys, the accounts (each its own library,
 /// faults, status and rate limit), the explanations of recent answers.
@@ -343,7 +350,6 @@ impl Service {
         policy.check_scope = !self.quirks.has(Quirk::CredentialScopeUnchecked);
         policy.key_cache = Some(&self.signing_keys);
         let query = self.quirks.canonical_query(req.query);
-        let host = header(req.headers, "host").unwrap_or_default();
         let verified = if body.tc3 {
             verify_tc3(
                 &ReceivedTc3 {
@@ -360,6 +366,7 @@ impl Service {
                 rec.decided(Stage::Auth, "signature v1");
                 return Err(Reject::new("AuthFailure.InvalidAuthorization"));
             };
+            let host = header(req.headers, HOST).unwrap_or_default();
             verify_v1(
                 &ReceivedV1 {
                     method: req.method,
@@ -383,7 +390,7 @@ impl Service {
             Err(e) => {
                 // Only now, on a failure, is the explanation's working built.
                 let secret_id = if body.tc3 {
-                    header(req.headers, "authorization").and_then(|raw| {
+                    header(req.headers, AUTHORIZATION).and_then(|raw| {
                         crate::sign::verify::parse_authorization(&raw)
                             .ok()
                             .map(|a| a.secret_id.to_string())
@@ -415,6 +422,7 @@ impl Service {
                         )
                     }
                     (AuthError::SignatureFailure { .. }, Some(c), Arrived::Pairs(p)) => {
+                        let host = header(req.headers, HOST).unwrap_or_default();
                         explain::v1_working(req.method, &host, req.path, p, c, &reason)
                     }
                     _ => Value::String(reason),
@@ -592,11 +600,11 @@ fn protocol<'a>(req: &Incoming<'a>) -> Result<Body<'a>, Reject> {
             "the API is served at the path /",
         ));
     }
-    let tc3 = req.headers.contains_key("authorization");
+    let tc3 = req.headers.contains_key(AUTHORIZATION);
     let params = match req.method {
         "GET" => Arrived::Pairs(pairs(req.query.as_bytes())),
         "POST" => {
-            let ct = header(req.headers, "content-type").unwrap_or_default();
+            let ct = header(req.headers, CONTENT_TYPE).unwrap_or_default();
             let mime = ct.split(';').next().unwrap_or_default().trim();
             // Lower-cased only when it is not already (no copy per request).
             let mime: Cow<'_, str> = if mime.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -644,11 +652,17 @@ fn common_parameters(
     body: &Body<'_>,
     quirks: &Quirks,
 ) -> Result<Common, Reject> {
-    let common = |name: &str, header_name: &str| -> Option<String> {
+    // Borrowed from the request: only the action is kept.
+    let common = |name: &str, header_name: &HeaderName| -> Option<Cow<'_, str>> {
         if body.tc3 {
-            header(req.headers, header_name).map(|v| v.trim().to_string())
+            header(req.headers, header_name).map(|v| match v {
+                Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+                Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
+            })
         } else if let Arrived::Pairs(p) = &body.params {
-            p.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            p.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| Cow::Borrowed(v.as_str()))
         } else {
             None
         }
@@ -659,9 +673,10 @@ fn common_parameters(
             format!("the common parameter `{name}` is missing"),
         )
     };
-    let action = common("Action", "x-tc-action")
+    let action = common("Action", &X_TC_ACTION)
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| missing("Action"))?;
+        .ok_or_else(|| missing("Action"))?
+        .into_owned();
     let catalog = Catalog::get();
     let action = quirks.action(action, catalog.actions().iter().map(|a| a.name.as_str()));
     if catalog.action(&action).is_none() {
@@ -673,7 +688,7 @@ fn common_parameters(
             ),
         ));
     }
-    let version = common("Version", "x-tc-version")
+    let version = common("Version", &X_TC_VERSION)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| missing("Version"))?;
     if version != api::VERSION {
@@ -682,7 +697,7 @@ fn common_parameters(
             format!("the emulator serves iai {} only", api::VERSION),
         ));
     }
-    if common("Timestamp", "x-tc-timestamp").is_none_or(|t| t.is_empty()) {
+    if common("Timestamp", &X_TC_TIMESTAMP).is_none_or(|t| t.is_empty()) {
         return Err(missing("Timestamp"));
     }
     Ok(Common { action })
