@@ -16,7 +16,7 @@ use http::HeaderMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::sign::verify::parse_authorization;
+use crate::sign::verify::{X_TC_CONTENT_SHA256, X_TC_TIMESTAMP, header_text, parse_authorization};
 use crate::sign::{Credentials, V1Method, tc3, v1};
 
 /// How many recent requests can be explained.
@@ -172,12 +172,6 @@ impl Ring {
     }
 }
 
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
-    headers
-        .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()))
-}
-
 /// The server's side of a TC3 signature that did not match: the
 /// canonical request and string to sign it computed (with the `Host` as
 /// sent; the verifier also tries it without the port), the scope it
@@ -192,18 +186,18 @@ pub(crate) fn tc3_working(
     service: &str,
     reason: &str,
 ) -> Value {
-    let Some(raw) = header(headers, "authorization") else {
+    let Some(raw) = header_text(headers, http::header::AUTHORIZATION) else {
         return json!({ "reason": reason });
     };
     let Ok(auth) = parse_authorization(&raw) else {
         return json!({ "reason": reason });
     };
-    let timestamp = header(headers, "x-tc-timestamp")
+    let timestamp = header_text(headers, X_TC_TIMESTAMP)
         .and_then(|t| t.trim().parse::<i64>().ok())
         .unwrap_or_default();
     let date = tc3::date_of(timestamp).unwrap_or_default();
-    let host = header(headers, "host").unwrap_or_default();
-    let payload = match header(headers, "x-tc-content-sha256") {
+    let host = header_text(headers, http::header::HOST).unwrap_or_default();
+    let payload = match header_text(headers, X_TC_CONTENT_SHA256) {
         Some(v) if v.trim() == tc3::UNSIGNED_PAYLOAD => tc3::Payload::Unsigned,
         _ => tc3::Payload::Signed(body),
     };
@@ -216,7 +210,7 @@ pub(crate) fn tc3_working(
             let value = if name == "host" {
                 host.clone()
             } else {
-                header(headers, name).unwrap_or_else(|| {
+                header_text(headers, name).unwrap_or_else(|| {
                     missing.push(name.to_string());
                     Cow::Borrowed("")
                 })

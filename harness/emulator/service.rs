@@ -14,13 +14,16 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::header::{AUTHORIZATION, AsHeaderName, CONTENT_TYPE, HOST};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderName};
 use serde_json::{Map, Value, json};
 
 use crate::api::{self, Catalog};
 use crate::envelope;
-use crate::sign::verify::{ReceivedTc3, ReceivedV1, VerifyPolicy, verify_tc3, verify_v1};
+use crate::sign::verify::{
+    ReceivedTc3, ReceivedV1, VerifyPolicy, X_TC_ACTION, X_TC_TIMESTAMP, X_TC_VERSION, header_text,
+    verify_tc3, verify_v1,
+};
 use crate::sign::{AuthError, Credentials, KeyStore, SigningKeyCache};
 
 use super::accounts::{Accounts, Tenant};
@@ -85,18 +88,6 @@ fn pairs(text: &[u8]) -> Vec<(String, String)> {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
-
-fn header<'h>(headers: &'h HeaderMap, name: impl AsHeaderName) -> Option<Cow<'h, str>> {
-    headers
-        .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()))
-}
-
-/// The TC3 common parameters' headers, named once (a lookup by `&str`
-/// parses the name each time).
-const X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
-const X_TC_VERSION: HeaderName = HeaderName::from_static("x-tc-version");
-const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
 
 /// The emulator's service: keys, the accounts (each its own library,
 /// faults, status and rate limit), the explanations of recent answers.
@@ -366,7 +357,7 @@ impl Service {
                 rec.decided(Stage::Auth, "signature v1");
                 return Err(Reject::new("AuthFailure.InvalidAuthorization"));
             };
-            let host = header(req.headers, HOST).unwrap_or_default();
+            let host = header_text(req.headers, HOST).unwrap_or_default();
             verify_v1(
                 &ReceivedV1 {
                     method: req.method,
@@ -390,7 +381,7 @@ impl Service {
             Err(e) => {
                 // Only now, on a failure, is the explanation's working built.
                 let secret_id = if body.tc3 {
-                    header(req.headers, AUTHORIZATION).and_then(|raw| {
+                    header_text(req.headers, AUTHORIZATION).and_then(|raw| {
                         crate::sign::verify::parse_authorization(&raw)
                             .ok()
                             .map(|a| a.secret_id.to_string())
@@ -422,7 +413,7 @@ impl Service {
                         )
                     }
                     (AuthError::SignatureFailure { .. }, Some(c), Arrived::Pairs(p)) => {
-                        let host = header(req.headers, HOST).unwrap_or_default();
+                        let host = header_text(req.headers, HOST).unwrap_or_default();
                         explain::v1_working(req.method, &host, req.path, p, c, &reason)
                     }
                     _ => Value::String(reason),
@@ -604,7 +595,7 @@ fn protocol<'a>(req: &Incoming<'a>) -> Result<Body<'a>, Reject> {
     let params = match req.method {
         "GET" => Arrived::Pairs(pairs(req.query.as_bytes())),
         "POST" => {
-            let ct = header(req.headers, CONTENT_TYPE).unwrap_or_default();
+            let ct = header_text(req.headers, CONTENT_TYPE).unwrap_or_default();
             let mime = ct.split(';').next().unwrap_or_default().trim();
             // Lower-cased only when it is not already (no copy per request).
             let mime: Cow<'_, str> = if mime.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -655,7 +646,7 @@ fn common_parameters(
     // Borrowed from the request: only the action is kept.
     let common = |name: &str, header_name: &HeaderName| -> Option<Cow<'_, str>> {
         if body.tc3 {
-            header(req.headers, header_name).map(|v| match v {
+            header_text(req.headers, header_name).map(|v| match v {
                 Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
                 Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
             })

@@ -257,22 +257,24 @@ pub struct ReceivedTc3<'a> {
     pub body: &'a [u8],
 }
 
-fn header_text<'h, K: http::header::AsHeaderName>(
+/// A header's value as text (borrowed when it is UTF-8, else with
+/// replacement characters), the first if it is sent twice.
+pub(crate) fn header_text<'h>(
     headers: &'h HeaderMap,
-    name: K,
+    name: impl http::header::AsHeaderName,
 ) -> Option<std::borrow::Cow<'h, str>> {
     headers
         .get(name)
-        .map(|v| match std::str::from_utf8(v.as_bytes()) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(v.as_bytes()),
-        })
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
 }
 
-const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
-const X_TC_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-tc-content-sha256");
-const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
-const X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+/// The TC3 headers by name, made once (a lookup by `&str` parses the name
+/// each time).
+pub(crate) const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
+pub(crate) const X_TC_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-tc-content-sha256");
+pub(crate) const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
+pub(crate) const X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+pub(crate) const X_TC_VERSION: HeaderName = HeaderName::from_static("x-tc-version");
 
 /// A signed header's value by the name the client listed (any case); the
 /// usual names without parsing them.
