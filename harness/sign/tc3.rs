@@ -102,10 +102,7 @@ pub enum SignError {
 
 /// Lower-case hex SHA-256 of the payload, or of `UNSIGNED-PAYLOAD`.
 pub fn hashed_payload(payload: Payload<'_>) -> String {
-    match payload {
-        Payload::Signed(bytes) => sha256_hex(bytes),
-        Payload::Unsigned => sha256_hex(UNSIGNED_PAYLOAD.as_bytes()),
-    }
+    String::from_utf8(hashed_payload_bytes(payload).to_vec()).expect("hex is ASCII")
 }
 
 /// Trims and sorts the headers to sign by lower-cased name; refuses a
@@ -182,11 +179,8 @@ pub fn write_canonical_request(
                 .map(|(k, v)| 2 * k.len() + v.len() + 3)
                 .sum::<usize>(),
     );
-    for part in [method, "\n/\n", query, "\n"] {
-        out.extend_from_slice(part.as_bytes());
-    }
     let mut signed = 0..0;
-    append_lowercased(out, |out, case| {
+    write_canonical_with(out, method, query, hashed_payload, |out, case| {
         write_headers(out, headers, case);
         out.push(b'\n');
         let start = out.len();
@@ -195,9 +189,27 @@ pub fn write_canonical_request(
         Ok::<_, std::convert::Infallible>(())
     })
     .unwrap_or_else(|never| match never {});
+    signed
+}
+
+/// The layout of every canonical request, the client's and the
+/// verifier's: `method \n / \n query \n`, then the header section that
+/// `headers` writes (`name:value` lines, a blank line, the signed names),
+/// lower-cased by [`append_lowercased`], then `\n` and the hashed payload.
+pub(crate) fn write_canonical_with<E>(
+    out: &mut Vec<u8>,
+    method: &str,
+    query: &str,
+    hashed_payload: &[u8],
+    headers: impl FnMut(&mut Vec<u8>, Case) -> Result<(), E>,
+) -> Result<(), E> {
+    for part in [method, "\n/\n", query, "\n"] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    append_lowercased(out, headers)?;
     out.push(b'\n');
     out.extend_from_slice(hashed_payload);
-    signed
+    Ok(())
 }
 
 /// How [`append_lowercased`] has its writer append a part.
@@ -223,7 +235,7 @@ impl Case {
 /// lower-cased in place in one pass when all of it is ASCII (header names
 /// and values nearly always are); else written again with each part
 /// lower-cased on its own, as Unicode lower-cases it.
-pub(crate) fn append_lowercased<E>(
+fn append_lowercased<E>(
     out: &mut Vec<u8>,
     mut write: impl FnMut(&mut Vec<u8>, Case) -> Result<(), E>,
 ) -> Result<(), E> {

@@ -316,31 +316,33 @@ fn write_received_canonical(
     out.reserve(
         request.method.len() + request.query.len() + 2 * signed_headers.len() + host.len() + 256,
     );
-    for part in [request.method, "\n/\n", request.query, "\n"] {
-        out.extend_from_slice(part.as_bytes());
-    }
-    tc3::append_lowercased(out, |out, case| {
-        for name in items(signed_headers) {
-            let value = if name == "host" {
-                std::borrow::Cow::Borrowed(host)
-            } else {
-                signed_header(request.headers, name).ok_or_else(|| {
-                    AuthError::signature(format!("signed header {name:?} is not in the request"))
-                })?
-            };
-            case.push(out, name);
-            out.push(b':');
-            case.push(out, trim(&value));
+    tc3::write_canonical_with(
+        out,
+        request.method,
+        request.query,
+        hashed_payload,
+        |out, case| {
+            for name in items(signed_headers) {
+                let value = if name == "host" {
+                    std::borrow::Cow::Borrowed(host)
+                } else {
+                    signed_header(request.headers, name).ok_or_else(|| {
+                        AuthError::signature(format!(
+                            "signed header {name:?} is not in the request"
+                        ))
+                    })?
+                };
+                case.push(out, name);
+                out.push(b':');
+                case.push(out, trim(&value));
+                out.push(b'\n');
+            }
             out.push(b'\n');
-        }
-        out.push(b'\n');
-        // The names joined by ';' again are the list as sent.
-        case.push(out, signed_headers);
-        Ok(())
-    })?;
-    out.push(b'\n');
-    out.extend_from_slice(hashed_payload);
-    Ok(())
+            // The names joined by ';' again are the list as sent.
+            case.push(out, signed_headers);
+            Ok(())
+        },
+    )
 }
 
 fn first_label(host: &str) -> &str {
