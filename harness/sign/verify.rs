@@ -258,14 +258,18 @@ pub struct ReceivedTc3<'a> {
 }
 
 /// A header's value as text (borrowed when it is UTF-8, else with
-/// replacement characters), the first if it is sent twice.
+/// replacement characters), the first if it is sent twice. `from_utf8`
+/// first: its ASCII path is much faster than `from_utf8_lossy`'s chunks.
 pub(crate) fn header_text<'h>(
     headers: &'h HeaderMap,
     name: impl http::header::AsHeaderName,
 ) -> Option<std::borrow::Cow<'h, str>> {
     headers
         .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .map(|v| match std::str::from_utf8(v.as_bytes()) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(v.as_bytes()),
+        })
 }
 
 /// The TC3 headers by name, made once (a lookup by `&str` parses the name
