@@ -15,8 +15,10 @@
 //! persons in a group, in alternating rounds (`BENCH_DELETE_ROUNDS`).
 //!
 //! The emulator runs as the `serve` process (release build), so its RSS is
-//! its own; the wiremock anchor and the floor run in this process, each on
-//! its own two-thread runtime.
+//! its own; the wiremock anchor and the floor are this benchmark started
+//! again as servers (`BENCH_ROLE`), each a process of its own on a
+//! two-thread runtime, so that all three targets stand alike beside the
+//! load generator.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -44,6 +46,17 @@ fn rss_kib(pid: u32) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// CPU time a process has run, all its threads, ns (`schedstat`).
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -105,18 +118,16 @@ impl Drop for Served {
     }
 }
 
-/// Starts `serve` (release build); `BENCH_SERVE_WRAPPER` names a program
-/// to start it under (a profiler, say `valgrind --tool=callgrind`).
-fn serve() -> Served {
-    let wrapper = std::env::var("BENCH_SERVE_WRAPPER").unwrap_or_default();
-    let mut words: Vec<String> = wrapper.split_whitespace().map(str::to_string).collect();
-    words.push(env!("CARGO_BIN_EXE_iai-conformance").to_string());
+/// Starts `program args`, with `role` in `BENCH_ROLE`, and reads its URL
+/// from the first line it prints.
+fn spawn(words: &[String], args: &[&str], role: &str) -> Served {
     let mut child = Command::new(&words[0])
         .args(&words[1..])
-        .args(["serve", "--credential", "AKIDbench:benchkey"])
+        .args(args)
+        .env("BENCH_ROLE", role)
         .stdout(Stdio::piped())
         .spawn()
-        .expect("serve starts");
+        .expect("the server starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
@@ -129,12 +140,63 @@ fn serve() -> Served {
     Served(child, url)
 }
 
+/// Starts `serve` (release build); `BENCH_SERVE_WRAPPER` names a program
+/// to start it under (a profiler, say `valgrind --tool=callgrind`).
+fn serve() -> Served {
+    let wrapper = std::env::var("BENCH_SERVE_WRAPPER").unwrap_or_default();
+    let mut words: Vec<String> = wrapper.split_whitespace().map(str::to_string).collect();
+    words.push(env!("CARGO_BIN_EXE_iai-conformance").to_string());
+    spawn(&words, &["serve", "--credential", "AKIDbench:benchkey"], "")
+}
+
+/// Starts this benchmark again as a reference server (`BENCH_ROLE`
+/// `floor` or `wiremock`): a process of its own, as `serve` is, so that
+/// the three targets share the machine alike.
+fn reference(role: &str) -> Served {
+    let me = std::env::current_exe().expect("the benchmark's path");
+    spawn(&[me.to_string_lossy().into_owned()], &[], role)
+}
+
+/// The reference server of `role`, on a two-thread runtime (as many as
+/// `serve` has on this machine's two cores), until it is killed.
+fn run_reference(role: &str) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let (url, _mock) = match role {
+            "floor" => (bare_hyper().await, None),
+            _ => {
+                let server = wiremock::MockServer::builder()
+                    .disable_request_recording()
+                    .start()
+                    .await;
+                wiremock::Mock::given(wiremock::matchers::any())
+                    .respond_with(
+                        wiremock::ResponseTemplate::new(200)
+                            .insert_header("Content-Type", "application/json")
+                            .set_body_raw(FIXED, "application/json"),
+                    )
+                    .mount(&server)
+                    .await;
+                (server.uri(), Some(server))
+            }
+        };
+        println!("{role} listening on {url}");
+        std::future::pending::<()>().await;
+    });
+}
+
 #[derive(Default)]
 struct Report {
     requests: u64,
     errors: u64,
     elapsed: Duration,
     latencies_us: Vec<u32>,
+    /// The server's CPU time over the requests, ns (0: not measured).
+    server_cpu_ns: u64,
 }
 
 impl Report {
@@ -157,11 +219,20 @@ impl Report {
         self.errors += other.errors;
         self.elapsed += other.elapsed;
         self.latencies_us.extend(other.latencies_us);
+        self.server_cpu_ns += other.server_cpu_ns;
     }
 
     fn line(&mut self, name: &str) -> String {
+        let cpu = if self.server_cpu_ns > 0 && self.requests > 0 {
+            format!(
+                "   server CPU {:.2} us/request",
+                self.server_cpu_ns as f64 / 1000.0 / self.requests as f64
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{name:<34} {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, {} errors)",
+            "{name:<34} {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests, {} errors){cpu}",
             self.rps(),
             self.pct(0.5),
             self.pct(0.99),
@@ -338,6 +409,7 @@ struct Compared {
 
 async fn compare(
     urls: [&str; 3],
+    pids: [u32; 3],
     creds: &Credentials,
     workers: usize,
     rounds: u64,
@@ -350,7 +422,9 @@ async fn compare(
     for _ in 0..rounds {
         let mut round = [0.0; 3];
         for (k, url) in urls.iter().enumerate() {
-            let r = load(url, creds, workers, seconds, u64::MAX, Arc::clone(plan)).await;
+            let cpu = cpu_ns(pids[k]);
+            let mut r = load(url, creds, workers, seconds, u64::MAX, Arc::clone(plan)).await;
+            r.server_cpu_ns = cpu_ns(pids[k]).saturating_sub(cpu);
             round[k] = r.rps();
             rps[k].push(r.rps());
             reports[k].absorb(r);
@@ -454,6 +528,11 @@ async fn search_latency(
 }
 
 fn main() {
+    if let Ok(role) = std::env::var("BENCH_ROLE")
+        && !role.is_empty()
+    {
+        return run_reference(&role);
+    }
     let seconds = env_u64("BENCH_SECONDS", 5);
     let rounds = env_u64("BENCH_ROUNDS", 5).max(1);
     let workers = env_u64("BENCH_CONCURRENCY", 16) as usize;
@@ -464,34 +543,10 @@ fn main() {
         "emulator benchmark: {workers} keep-alive connections, {seconds} s per target and plan in {rounds} interleaved rounds, TC3-signed POST JSON"
     );
 
-    // The anchor: wiremock-rs answering a fixed envelope, on its own runtime.
-    let wm_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    let mock = wm_rt.block_on(async {
-        let server = wiremock::MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
-        wiremock::Mock::given(wiremock::matchers::any())
-            .respond_with(
-                wiremock::ResponseTemplate::new(200)
-                    .insert_header("Content-Type", "application/json")
-                    .set_body_raw(FIXED, "application/json"),
-            )
-            .mount(&server)
-            .await;
-        server
-    });
-    // The floor, on its own runtime too.
-    let floor_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    let floor_url = floor_rt.block_on(bare_hyper());
+    // The anchor, wiremock-rs answering a fixed envelope, and the floor:
+    // each a process of its own.
+    let mock = reference("wiremock");
+    let floor = reference("floor");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -516,11 +571,11 @@ fn main() {
                 ("DeletePerson", json!({"PersonId": id})),
             ]
         });
-        let anchor_url = mock.uri();
-        let urls = [anchor_url.as_str(), floor_url.as_str(), url.as_str()];
+        let urls = [mock.1.as_str(), floor.1.as_str(), url.as_str()];
+        let pids = [mock.0.id(), floor.0.id(), pid];
         let per = seconds as f64 / rounds as f64;
-        let mut get = compare(urls, &creds, workers, rounds, per, &get_plan).await;
-        let mut cyc = compare(urls, &creds, workers, rounds, per, &cycle).await;
+        let mut get = compare(urls, pids, &creds, workers, rounds, per, &get_plan).await;
+        let mut cyc = compare(urls, pids, &creds, workers, rounds, per, &cycle).await;
         for (c, plan) in [(&mut get, "Get plan"), (&mut cyc, "cycle plan")] {
             println!("{}   median round {:.0} req/s", c.anchor.line(&format!("anchor: wiremock-rs, {plan}")), c.rps[0]);
             println!("{}   median round {:.0} req/s", c.floor.line(&format!("floor: bare hyper, {plan}")), c.rps[1]);
@@ -582,6 +637,6 @@ fn main() {
         println!("DeletePerson p50 ratio (large/small library): {:.2}", big.pct(0.5) / small.pct(0.5).max(0.001));
     });
     drop(served);
-    wm_rt.block_on(async move { drop(mock) });
-    drop(floor_rt);
+    drop(floor);
+    drop(mock);
 }

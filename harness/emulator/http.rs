@@ -4,7 +4,8 @@
 //! core, and writes every answer as HTTP 200 `application/json`.
 //!
 //! Against real clients: a half-closed socket still gets its answer
-//! (`half_close`), slow or silent header blocks time out, a stalled body
+//! (`half_close`), slow or silent header blocks time out (the registry's
+//! watchdog, [`Registry::time_out_heads`]), a stalled body
 //! times out, the connection count is capped below the open-file limit by
 //! closing the longest-idle connection, an `Expect: 100-continue` upload
 //! over the limit is refused before its body is sent, and hyper's own bare
@@ -24,7 +25,7 @@ use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::rt::Write as _;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
@@ -328,7 +329,9 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
 struct ConnState {
     /// Requests in progress (from the head read to the answer taken).
     busy: AtomicUsize,
-    /// When a request last began or ended, ms since the registry started.
+    /// When a request last began or ended (or the connection opened), on
+    /// the registry's clock: while nothing is in progress, the server has
+    /// been waiting for a header block since then.
     last: AtomicU64,
     /// Chosen for closing.
     evicted: AtomicBool,
@@ -338,6 +341,9 @@ struct ConnState {
 #[derive(Debug)]
 struct Registry {
     started: Instant,
+    /// Milliseconds since `started`, as of the watchdog's last tick: a
+    /// clock every request can read without a system call.
+    clock: AtomicU64,
     next: AtomicU64,
     conns: Mutex<HashMap<u64, Arc<ConnState>>>,
     /// A connection ended.
@@ -348,6 +354,7 @@ impl Registry {
     fn new() -> Self {
         Self {
             started: Instant::now(),
+            clock: AtomicU64::new(0),
             next: AtomicU64::new(0),
             conns: Mutex::new(HashMap::new()),
             freed: Notify::new(),
@@ -358,8 +365,48 @@ impl Registry {
         self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The coarse clock, ms (see [`Registry::clock`]).
     fn now_ms(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
+        self.clock.load(Ordering::Relaxed)
+    }
+
+    /// Moves the coarse clock to now (never back).
+    fn tick(&self) -> u64 {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.clock.fetch_max(now, Ordering::Relaxed).max(now)
+    }
+
+    /// The header timeout: asks every connection that has had nothing in
+    /// progress for `timeout_ms` (it has been waiting that long for a
+    /// complete header block, sent slowly or not at all) to close. One
+    /// sweep per tick replaces a timer armed and disarmed per request.
+    fn time_out_heads(&self, timeout_ms: u64) {
+        let now = self.tick();
+        for c in self.lock().values() {
+            if c.busy.load(Ordering::Acquire) == 0
+                && !c.evicted.load(Ordering::Relaxed)
+                && now.saturating_sub(c.last.load(Ordering::Relaxed)) >= timeout_ms
+            {
+                c.evicted.store(true, Ordering::Relaxed);
+                c.evict.notify_one();
+            }
+        }
+    }
+
+    /// Keeps the clock and the header timeout until `stop`: a tick every
+    /// eighth of the timeout (5 to 250 ms), so a connection is closed at
+    /// most that much after its timeout.
+    async fn watchdog(self: Arc<Self>, timeout: Duration, mut stop: watch::Receiver<bool>) {
+        let tick = (timeout / 8).clamp(Duration::from_millis(5), Duration::from_millis(250));
+        let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        let mut every = tokio::time::interval(tick);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = every.tick() => self.time_out_heads(timeout_ms),
+                _ = stop.changed() => return,
+            }
+        }
     }
 
     fn len(&self) -> usize {
@@ -370,7 +417,7 @@ impl Registry {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let state = Arc::new(ConnState {
             busy: AtomicUsize::new(0),
-            last: AtomicU64::new(self.now_ms()),
+            last: AtomicU64::new(self.tick()),
             evicted: AtomicBool::new(false),
             evict: Notify::new(),
         });
@@ -468,12 +515,15 @@ pub(crate) async fn serve(
     let cap = connection_cap(limits.max_connections);
     let registry = Arc::new(Registry::new());
     let mut builder = hyper::server::conn::http1::Builder::new();
+    // The header timeout is the registry's watchdog, not hyper's own
+    // (which arms and drops a timer for every request).
     builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
+        .header_read_timeout(None)
         .half_close(true)
         .keep_alive(true);
     let (stopping, stopped) = watch::channel(false);
+    let watchdog =
+        tokio::spawn(Arc::clone(&registry).watchdog(limits.header_timeout, stopped.clone()));
     let mut tasks = JoinSet::new();
     'accept: loop {
         // Make room first: the longest-idle connection goes.
@@ -513,6 +563,7 @@ pub(crate) async fn serve(
     drop(listener);
     let _ = stopping.send(true);
     while tasks.join_next().await.is_some() {}
+    let _ = watchdog.await;
     Ok(())
 }
 

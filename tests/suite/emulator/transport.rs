@@ -184,6 +184,51 @@ async fn slow_headers_are_timed_out() {
     emu.shutdown().await;
 }
 
+/// The header timeout is counted from when the server starts waiting: a
+/// silent connection and a keep-alive connection after its answer each stay
+/// open for most of it, and are closed soon after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_close_after_the_header_timeout() {
+    let (emu, _c) = start_with(Config {
+        limits: fast_limits(),
+        ..Config::default()
+    })
+    .await;
+    let addr = addr(&emu);
+    let silent = TcpStream::connect(&addr).await.unwrap();
+    let mut kept = TcpStream::connect(&addr).await.unwrap();
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = [0u8; 4096];
+    let n = timeout(Duration::from_secs(5), kept.read(&mut head))
+        .await
+        .expect("an answer")
+        .unwrap();
+    assert!(head[..n].starts_with(b"HTTP/1.1 200 "), "{:?}", &head[..n]);
+    let mut jobs = Vec::new();
+    for mut s in [silent, kept] {
+        jobs.push(tokio::spawn(async move {
+            // 800 ms of timeout: open at 400 ms, closed by 2 s.
+            let early = closed_within(&mut s, Duration::from_millis(400)).await;
+            let late = closed_within(&mut s, Duration::from_millis(1600)).await;
+            (early, late)
+        }));
+    }
+    for (which, j) in ["silent", "keep-alive"].into_iter().zip(jobs) {
+        let (early, late) = j.await.unwrap();
+        assert!(
+            !early,
+            "the {which} connection was closed before its timeout"
+        );
+        assert!(
+            late,
+            "the {which} connection was still open 2 s into an 800 ms timeout"
+        );
+    }
+    emu.shutdown().await;
+}
+
 /// More silent connections than the cap: new connections push the oldest
 /// idle ones out, so a normal request is still answered at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
