@@ -12,9 +12,75 @@ pub const CONTENT_TYPE: &str = "application/json";
 /// The random bits come from the thread's cryptographic generator, not a
 /// system call per answer.
 pub fn new_request_id() -> String {
-    uuid::Builder::from_random_bytes(rand::random())
-        .into_uuid()
-        .to_string()
+    RequestId::new().as_str().to_owned()
+}
+
+/// A RequestId held inline, without an allocation: a fresh lower-case
+/// UUID v4 ([`RequestId::new`]), or up to 36 bytes of other text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RequestId {
+    text: [u8; 36],
+    len: u8,
+}
+
+impl Default for RequestId {
+    /// Empty text.
+    fn default() -> Self {
+        Self {
+            text: [0; 36],
+            len: 0,
+        }
+    }
+}
+
+impl RequestId {
+    /// A fresh one, as [`new_request_id`] makes.
+    pub fn new() -> Self {
+        let mut text = [0u8; 36];
+        uuid::Builder::from_random_bytes(rand::random())
+            .into_uuid()
+            .hyphenated()
+            .encode_lower(&mut text);
+        Self { text, len: 36 }
+    }
+
+    /// The first 36 bytes of `text` (cut back to a character boundary).
+    pub fn from_text(text: &str) -> Self {
+        let mut len = text.len().min(36);
+        while !text.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut held = [0u8; 36];
+        held[..len].copy_from_slice(&text.as_bytes()[..len]);
+        Self {
+            text: held,
+            len: len as u8,
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ever filled from a `str`, cut at a character boundary.
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for RequestId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// A success answer: `fields` plus `RequestId`.
@@ -35,6 +101,44 @@ pub fn error(request_id: &str, code: &str, message: &str) -> Value {
             "RequestId": request_id,
         }
     })
+}
+
+/// [`success`] written straight to its JSON bytes (the same bytes as
+/// `serde_json::to_vec(&success(request_id, fields))`), without building
+/// the envelope's maps. `RequestId` comes last, after `fields`.
+pub fn success_bytes(request_id: &str, fields: &Map<String, Value>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(b"{\"Response\":{");
+    for (name, value) in fields.iter().filter(|(name, _)| *name != "RequestId") {
+        write_json(&mut out, name);
+        out.push(b':');
+        write_json(&mut out, value);
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"RequestId\":");
+    write_json(&mut out, request_id);
+    out.extend_from_slice(b"}}");
+    out
+}
+
+/// [`error`] written straight to its JSON bytes (the same bytes as
+/// `serde_json::to_vec(&error(request_id, code, message))`).
+pub fn error_bytes(request_id: &str, code: &str, message: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + message.len());
+    out.extend_from_slice(b"{\"Response\":{\"Error\":{\"Code\":");
+    write_json(&mut out, code);
+    out.extend_from_slice(b",\"Message\":");
+    write_json(&mut out, message);
+    out.extend_from_slice(b"},\"RequestId\":");
+    write_json(&mut out, request_id);
+    out.extend_from_slice(b"}}");
+    out
+}
+
+/// Appends `value` as JSON. Writing a string or a `Value` into a `Vec`
+/// cannot fail (its map keys are strings).
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let _ = serde_json::to_writer(out, value);
 }
 
 /// One way an answer breaks the contract, naming the field.
@@ -354,6 +458,50 @@ pub(crate) fn read_bytes(body: &[u8]) -> Reading {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bytes_writers_write_what_the_value_builders_serialize() {
+        let id = new_request_id();
+        let fields = match json!({
+            "PersonName": "Zoë \"quoted\" \u{1}",
+            "Gender": 1,
+            "Score": 99.5,
+            "FaceIds": ["1", "2"],
+            "FaceRect": {"X": 1, "Y": 2},
+            "Empty": {},
+            "Nothing": null,
+        }) {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        for fields in [fields, Map::new()] {
+            assert_eq!(
+                success_bytes(&id, &fields),
+                serde_json::to_vec(&success(&id, fields.clone())).unwrap()
+            );
+        }
+        for (code, message) in [("InternalError", "boom"), ("A.B", "line\nbreak \"é\"")] {
+            assert_eq!(
+                error_bytes(&id, code, message),
+                serde_json::to_vec(&error(&id, code, message)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn a_request_id_is_a_fresh_uuid_or_up_to_36_bytes_of_text() {
+        let (a, b) = (RequestId::new(), RequestId::new());
+        assert!(is_request_id(a.as_str()), "{a}");
+        assert_ne!(a, b);
+        assert_eq!(
+            RequestId::from_text("6faa05d0287b464e8755cf3e8d0c703d").as_str(),
+            "6faa05d0287b464e8755cf3e8d0c703d"
+        );
+        // 35 ASCII bytes and a two-byte character: cut before it.
+        let long = format!("{}é", "x".repeat(35));
+        assert_eq!(RequestId::from_text(&long).as_str(), "x".repeat(35));
+        assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{a}\""));
+    }
 
     #[test]
     fn accepts_what_it_builds() {

@@ -44,7 +44,7 @@ pub(crate) struct Tenant {
     status: Mutex<Status>,
     pub(crate) limiter: Option<RateLimiter>,
     /// The PersonIds with a write in progress.
-    pub(crate) busy: Mutex<HashSet<String>>,
+    pub(crate) busy: Mutex<HashSet<Arc<str>>>,
 }
 
 impl Tenant {

@@ -16,6 +16,7 @@ use http::HeaderMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::envelope::RequestId;
 use crate::sign::verify::{X_TC_CONTENT_SHA256, X_TC_TIMESTAMP, header_text, parse_authorization};
 use crate::sign::{Credentials, V1Method, tc3, v1};
 
@@ -51,11 +52,11 @@ pub(crate) enum Stage {
 /// What one request's explanation holds.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Record {
-    pub(crate) request_id: String,
+    pub(crate) request_id: RequestId,
     /// Unix milliseconds when the answer was made.
     pub(crate) at_ms: u64,
-    /// The action as the request named it, once known.
-    pub(crate) action: Option<String>,
+    /// The action the request named, once known to be one of the catalog's.
+    pub(crate) action: Option<&'static str>,
     /// The account that answered (once the SecretId is known).
     #[serde(serialize_with = "arc_str")]
     pub(crate) account: Option<Arc<str>>,
@@ -94,7 +95,7 @@ impl Record {
     /// An empty record, filled in as the stages pass.
     pub(crate) fn new() -> Self {
         Self {
-            request_id: String::new(),
+            request_id: RequestId::default(),
             at_ms: 0,
             action: None,
             account: None,
@@ -162,7 +163,7 @@ impl Ring {
         records
             .iter()
             .rev()
-            .find(|r| r.request_id == request_id)
+            .find(|r| r.request_id.as_str() == request_id)
             .map(Record::to_json)
     }
 
@@ -370,7 +371,7 @@ mod tests {
 
     fn record(id: &str) -> Record {
         let mut r = Record::new();
-        r.request_id = id.into();
+        r.request_id = RequestId::from_text(id);
         r.decided(Stage::Rule, "a rule");
         r
     }

@@ -310,15 +310,13 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
         headers: &parts.headers,
         body: &bytes,
     };
-    let answer = shared.svc.handle(incoming, shared.svc.clock.now()).await;
-    // 200 and the exact content type, unless a deliberate quirk says otherwise.
-    let (status, content_type) = shared.svc.quirks.transport(&answer);
-    let mut response = json_response(status, &answer);
-    if content_type != envelope::CONTENT_TYPE {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    }
+    let reply = shared.svc.reply(incoming, shared.svc.clock.now()).await;
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
+    );
     response
 }
 

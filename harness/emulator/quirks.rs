@@ -275,16 +275,16 @@ impl Quirks {
     /// The action the server looks up.
     pub(crate) fn action<'k>(
         &self,
-        action: String,
+        action: &'k str,
         known: impl IntoIterator<Item = &'k str>,
-    ) -> String {
+    ) -> &'k str {
         if !self.has(Quirk::ActionCaseInsensitive) {
             return action;
         }
         known
             .into_iter()
-            .find(|k| k.eq_ignore_ascii_case(&action))
-            .map_or(action, str::to_string)
+            .find(|k| k.eq_ignore_ascii_case(action))
+            .unwrap_or(action)
     }
 
     /// With [`Quirk::ValidatesBeforeAuth`]: the code a validation of the

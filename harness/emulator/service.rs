@@ -18,8 +18,8 @@ use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderName};
 use serde_json::{Map, Value, json};
 
-use crate::api::{self, Catalog};
-use crate::envelope;
+use crate::api::{self, Action, Catalog};
+use crate::envelope::{self, RequestId};
 use crate::sign::verify::{
     ReceivedTc3, ReceivedV1, VerifyPolicy, X_TC_ACTION, X_TC_TIMESTAMP, X_TC_VERSION, header_text,
     verify_tc3, verify_v1,
@@ -42,6 +42,17 @@ pub(crate) struct Incoming<'a> {
     pub(crate) query: &'a str,
     pub(crate) headers: &'a HeaderMap,
     pub(crate) body: &'a [u8],
+}
+
+/// An answer as the transport sends it.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// The HTTP status: 200 (a deliberate quirk may say otherwise).
+    pub(crate) status: u16,
+    /// `application/json` (a deliberate quirk may say otherwise).
+    pub(crate) content_type: &'static str,
+    /// The envelope.
+    pub(crate) body: Vec<u8>,
 }
 
 /// Largest GET request (query and body), bytes.
@@ -74,7 +85,7 @@ pub(crate) fn message(code: &str, detail: Option<&str>) -> String {
 
 /// An error envelope with a fresh RequestId.
 pub(crate) fn error_answer(code: &str, detail: Option<&str>) -> Value {
-    envelope::error(&envelope::new_request_id(), code, &message(code, detail))
+    envelope::error(RequestId::new().as_str(), code, &message(code, detail))
 }
 
 /// How the action parameters arrived.
@@ -111,8 +122,8 @@ pub(crate) struct Service {
 
 /// Marks a PersonId busy for one write; unmarks on drop.
 struct Busy<'a> {
-    set: &'a Mutex<HashSet<String>>,
-    id: String,
+    set: &'a Mutex<HashSet<Arc<str>>>,
+    id: Arc<str>,
 }
 
 impl Drop for Busy<'_> {
@@ -124,16 +135,13 @@ impl Drop for Busy<'_> {
     }
 }
 
-fn mark_busy<'a>(set: &'a Mutex<HashSet<String>>, id: &str) -> Option<Busy<'a>> {
-    let mut guard = set.lock().unwrap_or_else(|e| e.into_inner());
-    if guard.insert(id.to_string()) {
-        Some(Busy {
-            set,
-            id: id.to_string(),
-        })
-    } else {
-        None
-    }
+fn mark_busy(set: &Mutex<HashSet<Arc<str>>>, id: Arc<str>) -> Option<Busy<'_>> {
+    let fresh = set
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(Arc::clone(&id));
+    // Built only when marked: a `Busy` unmarks its id when dropped.
+    if fresh { Some(Busy { set, id }) } else { None }
 }
 
 impl Service {
@@ -182,36 +190,16 @@ impl Service {
         self.accounts.default_account()
     }
 
-    /// Answers one request and keeps its explanation. `now` is the
-    /// verifier's clock, Unix seconds.
+    /// Answers one request and keeps its explanation, as a `Value` (the
+    /// deliberate deviations rewrite it there). `now` is the verifier's
+    /// clock, Unix seconds.
     pub(crate) async fn handle(&self, req: Incoming<'_>, now: i64) -> Value {
         let mut rec = Record::new();
         let result = self.dispatch(req, now, &mut rec).await;
-        let request_id = envelope::new_request_id();
-        let mut answer = match result {
-            Ok(fields) => {
-                if rec.stage != Stage::Quirk {
-                    rec.decided(Stage::Success, "the action ran");
-                }
-                envelope::success(&request_id, fields)
-            }
-            Err(r) => {
-                if rec.rule.is_empty() {
-                    rec.decided(Stage::Rule, "unclassified");
-                }
-                if rec.detail.is_none() {
-                    rec.detail = r.detail.clone().map(Value::String);
-                }
-                rec.code = Some(r.code.to_string());
-                match &r.message {
-                    Some(text) => envelope::error(&request_id, &r.code, text),
-                    None => envelope::error(
-                        &request_id,
-                        &r.code,
-                        &message(&r.code, r.detail.as_deref()),
-                    ),
-                }
-            }
+        let request_id = RequestId::new();
+        let mut answer = match settle(result, &mut rec) {
+            Ok(fields) => envelope::success(request_id.as_str(), fields),
+            Err((code, text)) => envelope::error(request_id.as_str(), &code, &text),
         };
         let request_id = if self.quirk_names.is_empty() {
             request_id
@@ -230,17 +218,45 @@ impl Service {
             rec.quirks = self.quirk_names.clone();
             response["RequestId"]
                 .as_str()
-                .map_or(request_id, str::to_string)
+                .map_or(request_id, RequestId::from_text)
         };
         self.keep(rec, request_id);
         answer
     }
 
+    /// Answers one request as the transport sends it: status, content type
+    /// and the envelope's bytes, written straight from the answer's fields
+    /// unless a deliberate deviation is to rewrite them ([`Service::handle`]).
+    pub(crate) async fn reply(&self, req: Incoming<'_>, now: i64) -> Reply {
+        if !self.quirk_names.is_empty() {
+            let answer = self.handle(req, now).await;
+            let (status, content_type) = self.quirks.transport(&answer);
+            return Reply {
+                status,
+                content_type,
+                body: serde_json::to_vec(&answer).unwrap_or_default(),
+            };
+        }
+        let mut rec = Record::new();
+        let result = self.dispatch(req, now, &mut rec).await;
+        let request_id = RequestId::new();
+        let body = match settle(result, &mut rec) {
+            Ok(fields) => envelope::success_bytes(request_id.as_str(), &fields),
+            Err((code, text)) => envelope::error_bytes(request_id.as_str(), &code, &text),
+        };
+        self.keep(rec, request_id);
+        Reply {
+            status: 200,
+            content_type: envelope::CONTENT_TYPE,
+            body,
+        }
+    }
+
     /// An answer the transport gives before the service sees the request
     /// (size limits, a broken or stalled body), explained as such.
     pub(crate) fn transport_answer(&self, code: &'static str, detail: Option<&str>) -> Value {
-        let request_id = envelope::new_request_id();
-        let answer = envelope::error(&request_id, code, &message(code, detail));
+        let request_id = RequestId::new();
+        let answer = envelope::error(request_id.as_str(), code, &message(code, detail));
         let mut rec = Record::new();
         rec.decided(Stage::Transport, "size limits and the body's arrival");
         rec.code = Some(code.to_string());
@@ -250,7 +266,7 @@ impl Service {
     }
 
     /// Files an explanation (and prints it with `--explain`).
-    fn keep(&self, mut rec: Record, request_id: String) {
+    fn keep(&self, mut rec: Record, request_id: RequestId) {
         rec.request_id = request_id;
         rec.at_ms = actions::now_ms();
         if self.log {
@@ -276,7 +292,7 @@ impl Service {
                 "common parameters: Action, Version, Timestamp",
             )
         })?;
-        rec.action = Some(common.action.clone());
+        rec.action = Some(common.action.name.as_str());
         self.validate_early(&body).inspect_err(|_| {
             rec.decided(
                 Stage::Quirk,
@@ -286,23 +302,9 @@ impl Service {
         let tenant = self.authenticate(&req, &body, now, rec)?;
         rec.account = Some(Arc::clone(&tenant.name));
         admit(tenant, rec)?;
-        let params = parameters(&body, &common.action);
-        let person_id = params
-            .as_ref()
-            .ok()
-            .and_then(|m| m.get("PersonId"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let latency = faults(
-            tenant,
-            &common.action,
-            person_id.as_deref(),
-            params.as_ref().ok(),
-            rec,
-        )
-        .await?;
-        self.act(tenant, &common, params, person_id.as_deref(), latency, rec)
-            .await
+        let params = parameters(&body, common.action);
+        let latency = faults(tenant, &common.action.name, params.as_ref().ok(), rec).await?;
+        self.act(tenant, common.action, params, latency, rec).await
     }
 
     /// A deliberate deviation only ([`Quirk::ValidatesBeforeAuth`]):
@@ -437,34 +439,33 @@ impl Service {
     async fn act(
         &self,
         tenant: &Tenant,
-        common: &Common,
+        spec: &'static Action,
         params: Result<Map<String, Value>, Reject>,
-        person_id: Option<&str>,
         latency: Duration,
         rec: &mut Record,
     ) -> Result<Map<String, Value>, Reject> {
-        let action = common.action.as_str();
-        let Some(spec) = Catalog::get().action(action) else {
-            rec.decided(
-                Stage::Rule,
-                "coverage: the catalog does not describe the action",
-            );
-            return Err(Reject::with(
-                "UnsupportedOperation",
-                format!("the catalog does not describe {action}"),
-            ));
-        };
+        let action = spec.name.as_str();
         let mut params =
             params.inspect_err(|_| rec.decided(Stage::Params, "parameter shape: the body"))?;
+        // The PersonId as sent (before a deliberate deviation reads it).
+        let written = actions::PERSON_WRITES
+            .contains(&action)
+            .then(|| {
+                params
+                    .get("PersonId")
+                    .and_then(Value::as_str)
+                    .map(Arc::from)
+            })
+            .flatten();
         self.quirks.person_id(&mut params);
         params::check_shape(spec, &params)
             .inspect_err(|_| rec.decided(Stage::Params, "parameter shape (catalog)"))?;
-        let _busy = match (actions::PERSON_WRITES.contains(&action), person_id) {
-            (true, Some(id)) => Some(mark_busy(&tenant.busy, id).ok_or_else(|| {
+        let _busy = match written {
+            Some(id) => Some(mark_busy(&tenant.busy, id).ok_or_else(|| {
                 rec.decided(Stage::State, "one write per PersonId at a time");
                 Reject::new("FailedOperation.ConflictOperation")
             })?),
-            _ => None,
+            None => None,
         };
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
@@ -529,6 +530,36 @@ impl Service {
     }
 }
 
+/// What the answer says: the action's fields, or an error's code and
+/// message; the explanation says which.
+fn settle(
+    result: Result<Map<String, Value>, Reject>,
+    rec: &mut Record,
+) -> Result<Map<String, Value>, (Cow<'static, str>, String)> {
+    match result {
+        Ok(fields) => {
+            if rec.stage != Stage::Quirk {
+                rec.decided(Stage::Success, "the action ran");
+            }
+            Ok(fields)
+        }
+        Err(r) => {
+            if rec.rule.is_empty() {
+                rec.decided(Stage::Rule, "unclassified");
+            }
+            if rec.detail.is_none() {
+                rec.detail = r.detail.clone().map(Value::String);
+            }
+            rec.code = Some(r.code.to_string());
+            let text = match r.message {
+                Some(text) => text,
+                None => message(&r.code, r.detail.as_deref()),
+            };
+            Err((r.code, text))
+        }
+    }
+}
+
 /// The account's status and its rate limit.
 fn admit(tenant: &Tenant, rec: &mut Record) -> Result<(), Reject> {
     let status = tenant.status();
@@ -550,13 +581,15 @@ fn admit(tenant: &Tenant, rec: &mut Record) -> Result<(), Reject> {
 async fn faults(
     tenant: &Tenant,
     action: &str,
-    person_id: Option<&str>,
     params: Option<&Map<String, Value>>,
     rec: &mut Record,
 ) -> Result<Duration, Reject> {
     if tenant.faults.is_empty() {
         return Ok(Duration::ZERO);
     }
+    let person_id = params
+        .and_then(|m| m.get("PersonId"))
+        .and_then(Value::as_str);
     let hit = tenant.faults.take(action, person_id, params);
     rec.faults = hit.matched;
     rec.latency_ms = u64::try_from(hit.latency.as_millis()).unwrap_or(u64::MAX);
@@ -633,7 +666,7 @@ fn protocol<'a>(req: &Incoming<'a>) -> Result<Body<'a>, Reject> {
 /// The common parameters a request names.
 struct Common {
     /// An action of the catalog.
-    action: String,
+    action: &'static Action,
 }
 
 /// Common parameters: Action (one of iai's), Version (the one served) and
@@ -666,11 +699,10 @@ fn common_parameters(
     };
     let action = common("Action", &X_TC_ACTION)
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| missing("Action"))?
-        .into_owned();
+        .ok_or_else(|| missing("Action"))?;
     let catalog = Catalog::get();
-    let action = quirks.action(action, catalog.actions().iter().map(|a| a.name.as_str()));
-    if catalog.action(&action).is_none() {
+    let action = quirks.action(&action, catalog.actions().iter().map(|a| a.name.as_str()));
+    let Some(action) = catalog.action(action) else {
         return Err(Reject::with(
             "InvalidAction",
             format!(
@@ -678,7 +710,7 @@ fn common_parameters(
                 action.chars().take(64).collect::<String>()
             ),
         ));
-    }
+    };
     let version = common("Version", &X_TC_VERSION)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| missing("Version"))?;
@@ -697,7 +729,7 @@ fn common_parameters(
 /// Parameters: the action's parameters, decoded from the JSON body or
 /// unflattened from the pairs. A failure is answered only after the
 /// faults and the coverage of the action have had their say.
-fn parameters(body: &Body<'_>, action: &str) -> Result<Map<String, Value>, Reject> {
+fn parameters(body: &Body<'_>, action: &Action) -> Result<Map<String, Value>, Reject> {
     match &body.params {
         Arrived::Json(bytes) => match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(map),
@@ -710,10 +742,7 @@ fn parameters(body: &Body<'_>, action: &str) -> Result<Map<String, Value>, Rejec
                 format!("the body is not JSON: {e}"),
             )),
         },
-        Arrived::Pairs(p) => match Catalog::get().action(action) {
-            Some(a) => params::unflatten(a, p),
-            None => Ok(Map::new()),
-        },
+        Arrived::Pairs(p) => params::unflatten(action, p),
     }
 }
 
@@ -1074,15 +1103,15 @@ mod tests {
         let account: Arc<str> = "AKIDtest".into();
         // The answer's RequestId is made anyway and moved into the record;
         // a clone here overstates that move.
-        let id = envelope::new_request_id();
+        let id = RequestId::new();
         let started = std::time::Instant::now();
         for _ in 0..n {
             let mut rec = Record::new();
-            rec.action = Some("GetGroupList".to_string());
+            rec.action = Some("GetGroupList");
             rec.account = Some(Arc::clone(&account));
             rec.secret_id = Some("AKIDtest".to_string());
             rec.decided(Stage::Success, "the action ran");
-            rec.request_id = id.clone();
+            rec.request_id = id;
             rec.at_ms = actions::now_ms();
             ring.push(rec);
         }
