@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -280,6 +281,10 @@ struct ActionsFile {
 pub struct Catalog {
     codes: Vec<ErrorCode>,
     actions: Vec<Action>,
+    /// Positions by code and by action name: the emulator looks an action
+    /// up on every request (foldhash: the names are the catalog's own).
+    code_at: HashMap<String, usize, foldhash::fast::RandomState>,
+    action_at: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
@@ -287,15 +292,27 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("harness/api/errors.toml: {e}"));
     let actions: ActionsFile = toml::from_str(include_str!("actions.toml"))
         .unwrap_or_else(|e| panic!("harness/api/actions.toml: {e}"));
-    let actions = actions
+    let actions: Vec<Action> = actions
         .actions
         .into_iter()
         .map(|a| merge(a, Spec::get()))
         .collect::<Result<_, _>>()
         .unwrap_or_else(|e| panic!("harness/api/actions.toml: {e}"));
+    let codes: Vec<ErrorCode> = errors.codes;
+    // The first of a name wins, as a scan from the start would find it.
+    let mut code_at = HashMap::default();
+    for (i, c) in codes.iter().enumerate() {
+        code_at.entry(c.code.clone()).or_insert(i);
+    }
+    let mut action_at = HashMap::default();
+    for (i, a) in actions.iter().enumerate() {
+        action_at.entry(a.name.clone()).or_insert(i);
+    }
     Catalog {
-        codes: errors.codes,
+        codes,
         actions,
+        code_at,
+        action_at,
     }
 });
 
@@ -321,7 +338,7 @@ impl Catalog {
 
     /// The code `code`, if the catalog has it.
     pub fn code(&self, code: &str) -> Option<&ErrorCode> {
-        self.codes.iter().find(|c| c.code == code)
+        self.code_at.get(code).map(|&i| &self.codes[i])
     }
 
     /// Every action the catalog describes.
@@ -331,7 +348,7 @@ impl Catalog {
 
     /// The action `name`, if the catalog describes it.
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.actions.iter().find(|a| a.name == name)
+        self.action_at.get(name).map(|&i| &self.actions[i])
     }
 
     /// Whether `code` may answer `action`: one of the action's documented

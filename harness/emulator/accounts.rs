@@ -32,6 +32,10 @@ pub fn valid_account_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
+/// The PersonIds with a write in progress (foldhash, seeded per process:
+/// a set looked up twice by every write).
+pub(crate) type WriteMarks = Mutex<HashSet<Arc<str>, foldhash::fast::RandomState>>;
+
 /// One account's own world.
 #[derive(Debug)]
 pub(crate) struct Tenant {
@@ -44,7 +48,7 @@ pub(crate) struct Tenant {
     status: Mutex<Status>,
     pub(crate) limiter: Option<RateLimiter>,
     /// The PersonIds with a write in progress.
-    pub(crate) busy: Mutex<HashSet<Arc<str>>>,
+    pub(crate) busy: WriteMarks,
 }
 
 impl Tenant {
@@ -56,7 +60,7 @@ impl Tenant {
             faults: Faults::default(),
             status: Mutex::new(Status::Normal),
             limiter: rate_limit.map(RateLimiter::new),
-            busy: Mutex::new(HashSet::new()),
+            busy: Mutex::new(HashSet::default()),
         }
     }
 

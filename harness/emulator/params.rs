@@ -230,15 +230,27 @@ fn check_object(params: &[Param], map: &Map<String, Value>, prefix: &str) -> Res
     Ok(())
 }
 
-/// Checks the parameter object's shape against the action's parameters.
+/// Checks the parameter object's shape against the action's parameters:
+/// first that every name is one of them, then each of them in the
+/// catalog's order (empty, missing, of the wrong type).
 pub(crate) fn check_shape(action: &Action, params: &Map<String, Value>) -> Result<(), Reject> {
-    for key in params.keys() {
-        if action.param(key).is_none() {
+    // Each parameter's value, found in one pass over what was sent (no
+    // lookup per parameter of the action); a longer list than this holds
+    // is looked up by name.
+    const HELD: usize = 48;
+    let mut sent: [Option<&Value>; HELD] = [None; HELD];
+    let held = action.params.len() <= HELD;
+    for (key, value) in params {
+        let Some(i) = action.params.iter().position(|p| &p.name == key) else {
             return Err(unknown(key));
+        };
+        if held {
+            sent[i] = Some(value);
         }
     }
-    for p in &action.params {
-        match params.get(&p.name) {
+    for (i, p) in action.params.iter().enumerate() {
+        let value = if held { sent[i] } else { params.get(&p.name) };
+        match value {
             Some(v) if !v.is_null() => {
                 if p.required && is_empty(v) {
                     return Err(Reject::with(

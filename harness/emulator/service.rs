@@ -10,8 +10,8 @@
 //! for) hook into these stages.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
@@ -26,7 +26,7 @@ use crate::sign::verify::{
 };
 use crate::sign::{AuthError, Credentials, KeyStore, SigningKeyCache};
 
-use super::accounts::{Accounts, Tenant};
+use super::accounts::{Accounts, Tenant, WriteMarks};
 use super::actions;
 use super::explain::{self, Record, Ring, Stage};
 use super::params::{self, Params};
@@ -122,7 +122,7 @@ pub(crate) struct Service {
 
 /// Marks a PersonId busy for one write; unmarks on drop.
 struct Busy<'a> {
-    set: &'a Mutex<HashSet<Arc<str>>>,
+    set: &'a WriteMarks,
     id: Arc<str>,
 }
 
@@ -135,7 +135,7 @@ impl Drop for Busy<'_> {
     }
 }
 
-fn mark_busy(set: &Mutex<HashSet<Arc<str>>>, id: Arc<str>) -> Option<Busy<'_>> {
+fn mark_busy(set: &WriteMarks, id: Arc<str>) -> Option<Busy<'_>> {
     let fresh = set
         .lock()
         .unwrap_or_else(|e| e.into_inner())

@@ -108,9 +108,10 @@ pub(crate) struct State {
     persons: HashMap<Box<str>, Person>,
     next_seq: u64,
     next_face: u64,
-    /// Every stored face by its identity: (PersonId, FaceId). Search looks
-    /// a face up here instead of scanning the library.
-    by_identity: HashMap<u64, Vec<(Box<str>, u64)>>,
+    /// Every stored face by its identity: FaceId → PersonId, in the order
+    /// the faces were made. Search looks a face up here instead of scanning
+    /// the library; a delete is a lookup, however many faces share it.
+    by_identity: HashMap<u64, BTreeMap<u64, Box<str>>>,
     /// Group face-model upgrade jobs, in creation order.
     pub(crate) jobs: super::jobs::Jobs,
 }
@@ -197,12 +198,12 @@ impl State {
         self.by_identity
             .entry(identity)
             .or_default()
-            .push((person.into(), face));
+            .insert(face, person.into());
     }
 
     fn index_remove(&mut self, face: u64, identity: u64) {
         if let Some(list) = self.by_identity.get_mut(&identity) {
-            list.retain(|(_, f)| *f != face);
+            list.remove(&face);
             if list.is_empty() {
                 self.by_identity.remove(&identity);
             }
@@ -918,7 +919,7 @@ impl State {
                 .any(|h| &*h.person == person && (!per_face || h.face == face))
         };
         if let Some(list) = self.by_identity.get(&identity) {
-            for (person, face) in list {
+            for (face, person) in list {
                 if self.persons.get(person).is_some_and(in_groups) && !seen(&hits, person, *face) {
                     hits.push(Hit {
                         person: person.clone(),
