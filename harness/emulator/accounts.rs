@@ -11,6 +11,7 @@
 //! this module's business.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -36,6 +37,14 @@ pub fn valid_account_name(name: &str) -> bool {
 /// a set looked up twice by every write).
 pub(crate) type WriteMarks = Mutex<HashSet<Arc<str>, foldhash::fast::RandomState>>;
 
+/// Where `status` stands in [`Status::ALL`].
+fn status_index(status: Status) -> usize {
+    Status::ALL
+        .iter()
+        .position(|&(_, s, _)| s == status)
+        .unwrap_or(0)
+}
+
 /// One account's own world.
 #[derive(Debug)]
 pub(crate) struct Tenant {
@@ -45,7 +54,9 @@ pub(crate) struct Tenant {
     pub(crate) secret_ids: Vec<String>,
     pub(crate) state: Mutex<State>,
     pub(crate) faults: Faults,
-    status: Mutex<Status>,
+    /// The billing status, as its place in [`Status::ALL`]: read by every
+    /// request without a lock.
+    status: AtomicUsize,
     pub(crate) limiter: Option<RateLimiter>,
     /// The PersonIds with a write in progress.
     pub(crate) busy: WriteMarks,
@@ -58,7 +69,7 @@ impl Tenant {
             secret_ids: Vec::new(),
             state: Mutex::new(State::new()),
             faults: Faults::default(),
-            status: Mutex::new(Status::Normal),
+            status: AtomicUsize::new(status_index(Status::Normal)),
             limiter: rate_limit.map(RateLimiter::new),
             busy: Mutex::new(HashSet::default()),
         }
@@ -66,11 +77,13 @@ impl Tenant {
 
     /// The account's billing status.
     pub(crate) fn status(&self) -> Status {
-        *self.status.lock().unwrap_or_else(|e| e.into_inner())
+        Status::ALL
+            .get(self.status.load(Ordering::Acquire))
+            .map_or(Status::Normal, |&(_, status, _)| status)
     }
 
     pub(crate) fn set_status(&self, status: Status) {
-        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
+        self.status.store(status_index(status), Ordering::Release);
     }
 
     /// An empty library, no faults, status normal.
@@ -263,6 +276,16 @@ mod tests {
         }
         assert!(valid_account_name("team-a.1_x"));
         assert!(!valid_account_name("") && !valid_account_name("a b"));
+    }
+
+    #[test]
+    fn every_status_is_kept_as_set() {
+        let accounts = Accounts::new(&[creds("A")], &BTreeMap::new(), None);
+        let a = accounts.of_secret("A").unwrap();
+        for &(name, status, _) in Status::ALL {
+            a.set_status(status);
+            assert_eq!(a.status(), status, "{name}");
+        }
     }
 
     #[test]

@@ -218,6 +218,9 @@ struct Active {
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     inner: Mutex<(u64, Vec<Active>)>,
+    /// How many are in force, kept with the list: every request asks
+    /// [`Faults::is_empty`] without taking the lock.
+    len: std::sync::atomic::AtomicUsize,
 }
 
 /// What the faults decided for one call.
@@ -255,11 +258,20 @@ impl Faults {
             spec,
             remaining,
         });
+        self.counted(&g);
         id
     }
 
+    /// Keeps [`Faults::len`] with the list, under its lock.
+    fn counted(&self, g: &(u64, Vec<Active>)) {
+        self.len
+            .store(g.1.len(), std::sync::atomic::Ordering::Release);
+    }
+
     pub(crate) fn clear(&self) {
-        self.lock().1.clear();
+        let mut g = self.lock();
+        g.1.clear();
+        self.counted(&g);
     }
 
     pub(crate) fn list(&self) -> serde_json::Value {
@@ -278,7 +290,7 @@ impl Faults {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.lock().1.is_empty()
+        self.len.load(std::sync::atomic::Ordering::Acquire) == 0
     }
 
     /// Decides for one call: every matching fault adds its latency and
@@ -323,6 +335,7 @@ impl Faults {
             }
         }
         g.1.retain(|a| a.remaining != Some(0));
+        self.counted(&g);
         hit
     }
 }
