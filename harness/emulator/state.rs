@@ -108,10 +108,13 @@ pub(crate) struct State {
     persons: HashMap<Box<str>, Person>,
     next_seq: u64,
     next_face: u64,
-    /// Every stored face by its identity: FaceId → PersonId, in the order
-    /// the faces were made. Search looks a face up here instead of scanning
-    /// the library; a delete is a lookup, however many faces share it.
-    by_identity: HashMap<u64, BTreeMap<u64, Box<str>>>,
+    /// Every stored face by its identity: (FaceId, PersonId), in the order
+    /// the faces were made, which is FaceId order (FaceIds only grow).
+    /// Search looks a face up here instead of scanning the library; a
+    /// delete finds its face by binary search, however many share the
+    /// identity (a `Vec`: most identities have one face, and a map per
+    /// identity would cost a million seeded persons about 190 MB more).
+    by_identity: HashMap<u64, Vec<(u64, Box<str>)>>,
     /// Group face-model upgrade jobs, in creation order.
     pub(crate) jobs: super::jobs::Jobs,
 }
@@ -195,15 +198,19 @@ impl State {
     }
 
     fn index_add(&mut self, person: &str, face: u64, identity: u64) {
-        self.by_identity
-            .entry(identity)
-            .or_default()
-            .insert(face, person.into());
+        let list = self.by_identity.entry(identity).or_default();
+        debug_assert!(
+            list.last().is_none_or(|(f, _)| *f < face),
+            "FaceIds only grow"
+        );
+        list.push((face, person.into()));
     }
 
     fn index_remove(&mut self, face: u64, identity: u64) {
         if let Some(list) = self.by_identity.get_mut(&identity) {
-            list.remove(&face);
+            if let Ok(at) = list.binary_search_by_key(&face, |(f, _)| *f) {
+                list.remove(at);
+            }
             if list.is_empty() {
                 self.by_identity.remove(&identity);
             }
