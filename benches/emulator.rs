@@ -119,12 +119,18 @@ impl Drop for Served {
 }
 
 /// Starts `program args`, with `role` in `BENCH_ROLE`, and reads its URL
-/// from the first line it prints.
+/// from the first line it prints. A reference's standard input is a pipe
+/// from this process, so that it ends when this process does, however.
 fn spawn(words: &[String], args: &[&str], role: &str) -> Served {
     let mut child = Command::new(&words[0])
         .args(&words[1..])
         .args(args)
         .env("BENCH_ROLE", role)
+        .stdin(if role.is_empty() {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
         .stdout(Stdio::piped())
         .spawn()
         .expect("the server starts");
@@ -158,8 +164,13 @@ fn reference(role: &str) -> Served {
 }
 
 /// The reference server of `role`, on a two-thread runtime (as many as
-/// `serve` has on this machine's two cores), until it is killed.
+/// `serve` has on this machine's two cores), until it is killed or its
+/// standard input ends (the benchmark is gone).
 fn run_reference(role: &str) {
+    std::thread::spawn(|| {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        std::process::exit(0);
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
