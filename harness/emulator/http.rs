@@ -87,11 +87,20 @@ impl Body for Answer {
 
 fn json_response(status: u16, value: &Value) -> Response<Full<Bytes>> {
     let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-    let mut response = Response::new(Full::new(Bytes::from(bytes)));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    reply_response(service::Reply {
+        status,
+        content_type: envelope::CONTENT_TYPE,
+        body: bytes,
+    })
+}
+
+/// The HTTP answer that carries `reply`.
+fn reply_response(reply: service::Reply) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(envelope::CONTENT_TYPE),
+        HeaderValue::from_static(reply.content_type),
     );
     response
 }
@@ -310,14 +319,7 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
         headers: &parts.headers,
         body: &bytes,
     };
-    let reply = shared.svc.reply(incoming, shared.svc.clock.now()).await;
-    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
-    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(reply.content_type),
-    );
-    response
+    reply_response(shared.svc.reply(incoming, shared.svc.clock.now()).await)
 }
 
 // ---------------------------------------------------------------------------

@@ -194,10 +194,8 @@ impl Service {
     /// deliberate deviations rewrite it there). `now` is the verifier's
     /// clock, Unix seconds.
     pub(crate) async fn handle(&self, req: Incoming<'_>, now: i64) -> Value {
-        let mut rec = Record::new();
-        let result = self.dispatch(req, now, &mut rec).await;
-        let request_id = RequestId::new();
-        let mut answer = match settle(result, &mut rec) {
+        let (said, mut rec, request_id) = self.decide(req, now).await;
+        let mut answer = match said {
             Ok(fields) => envelope::success(request_id.as_str(), fields),
             Err((code, text)) => envelope::error(request_id.as_str(), &code, &text),
         };
@@ -224,6 +222,15 @@ impl Service {
         answer
     }
 
+    /// What the answer to one request says, its explanation so far and its
+    /// fresh RequestId.
+    async fn decide(&self, req: Incoming<'_>, now: i64) -> (Said, Record, RequestId) {
+        let mut rec = Record::new();
+        let result = self.dispatch(req, now, &mut rec).await;
+        let said = settle(result, &mut rec);
+        (said, rec, RequestId::new())
+    }
+
     /// Answers one request as the transport sends it: status, content type
     /// and the envelope's bytes, written straight from the answer's fields
     /// unless a deliberate deviation is to rewrite them ([`Service::handle`]).
@@ -237,10 +244,8 @@ impl Service {
                 body: serde_json::to_vec(&answer).unwrap_or_default(),
             };
         }
-        let mut rec = Record::new();
-        let result = self.dispatch(req, now, &mut rec).await;
-        let request_id = RequestId::new();
-        let body = match settle(result, &mut rec) {
+        let (said, rec, request_id) = self.decide(req, now).await;
+        let body = match said {
             Ok(fields) => envelope::success_bytes(request_id.as_str(), &fields),
             Err((code, text)) => envelope::error_bytes(request_id.as_str(), &code, &text),
         };
@@ -530,12 +535,11 @@ impl Service {
     }
 }
 
-/// What the answer says: the action's fields, or an error's code and
-/// message; the explanation says which.
-fn settle(
-    result: Result<Map<String, Value>, Reject>,
-    rec: &mut Record,
-) -> Result<Map<String, Value>, (Cow<'static, str>, String)> {
+/// What an answer says: the action's fields, or an error's code and message.
+type Said = Result<Map<String, Value>, (Cow<'static, str>, String)>;
+
+/// What the answer says; the explanation says which.
+fn settle(result: Result<Map<String, Value>, Reject>, rec: &mut Record) -> Said {
     match result {
         Ok(fields) => {
             if rec.stage != Stage::Quirk {
